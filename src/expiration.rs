@@ -31,12 +31,20 @@ pub enum ExpirationError {
 impl ExpirationError {
     pub fn message(self) -> &'static str {
         match self {
-            Self::NotADateTime => "expiration is not an ISO 8601 date-time such as \"2026-11-28T10:00:00Z\"",
+            Self::NotADateTime => {
+                "expiration is not an ISO 8601 date-time such as \"2026-11-28T10:00:00Z\""
+            }
             Self::NotFinite => "expiration is not a finite number or valid Date",
-            Self::LooksLikeSeconds => "expiration looks like seconds since the epoch; give milliseconds (seconds * 1000)",
+            Self::LooksLikeSeconds => {
+                "expiration looks like seconds since the epoch; give milliseconds (seconds * 1000)"
+            }
             Self::OutOfRange => "expiration is before the year 2000 or beyond what a Date can hold",
-            Self::WrongType => "expiration must be an ISO 8601 string, milliseconds since the epoch or a Date",
-            Self::NoExpClaim => "the token is not a JWT with an exp claim; answer { token, expiration } instead",
+            Self::WrongType => {
+                "expiration must be an ISO 8601 string, milliseconds since the epoch or a Date"
+            }
+            Self::NoExpClaim => {
+                "the token is not a JWT with an exp claim; answer { token, expiration } instead"
+            }
         }
     }
 }
@@ -114,12 +122,22 @@ mod tests {
         assert_eq!(from_jwt(token), Ok(1_764_324_000_000));
         assert_eq!(from_jwt("opaque-embed-token"), Err(NoExpClaim));
         // {"exp":1764324000000}: milliseconds where seconds belong.
-        assert_eq!(from_jwt("eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjQzMjQwMDAwMDB9.c2ln"), Err(OutOfRange));
+        assert_eq!(
+            from_jwt("eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjQzMjQwMDAwMDB9.c2ln"),
+            Err(OutOfRange)
+        );
     }
 
     #[test]
     fn every_message_is_distinct() {
-        let all = [NotADateTime, NotFinite, LooksLikeSeconds, OutOfRange, WrongType, NoExpClaim];
+        let all = [
+            NotADateTime,
+            NotFinite,
+            LooksLikeSeconds,
+            OutOfRange,
+            WrongType,
+            NoExpClaim,
+        ];
         for (i, a) in all.iter().enumerate() {
             assert!(a.message().starts_with("expiration") || a.message().starts_with("the token"));
             for b in &all[i + 1..] {

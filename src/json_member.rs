@@ -96,11 +96,17 @@ impl<'a> Parser<'a> {
             self.i = start;
             return None;
         }
-        while matches!(self.peek(), Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')) {
+        while matches!(
+            self.peek(),
+            Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+        ) {
             self.i += 1;
         }
         let text = core::str::from_utf8(&self.s[start..self.i]).ok();
-        match text.and_then(|t| t.parse::<f64>().ok()).filter(|n| n.is_finite()) {
+        match text
+            .and_then(|t| t.parse::<f64>().ok())
+            .filter(|n| n.is_finite())
+        {
             Some(n) => Some(n),
             None => {
                 self.i = start;

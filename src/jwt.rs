@@ -52,7 +52,8 @@ mod tests {
         const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let n = chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+            let n =
+                chunk.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
             for i in 0..=chunk.len() {
                 out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
             }
@@ -61,14 +62,22 @@ mod tests {
     }
 
     fn jwt(payload: &str) -> String {
-        format!("{}.{}.c2ln", b64(br#"{"alg":"RS256","typ":"JWT"}"#), b64(payload.as_bytes()))
+        format!(
+            "{}.{}.c2ln",
+            b64(br#"{"alg":"RS256","typ":"JWT"}"#),
+            b64(payload.as_bytes())
+        )
     }
 
     #[test]
     fn decodes_base64url_of_every_length() {
         for len in 0..40 {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            assert_eq!(base64url_decode(&b64(&bytes)), Some(bytes.clone()), "len {len}");
+            assert_eq!(
+                base64url_decode(&b64(&bytes)),
+                Some(bytes.clone()),
+                "len {len}"
+            );
         }
         assert_eq!(base64url_decode("aGk="), Some(b"hi".to_vec()));
         assert_eq!(base64url_decode("a"), None);
@@ -77,7 +86,9 @@ mod tests {
 
     #[test]
     fn reads_exp_from_an_azure_ad_shaped_token() {
-        let token = jwt(r#"{"aud":"https://analysis.windows.net/powerbi/api","iss":"https://sts.windows.net/x/","iat":1764320000,"nbf":1764320000,"exp":1764324000,"scp":"Report.Read.All"}"#);
+        let token = jwt(
+            r#"{"aud":"https://analysis.windows.net/powerbi/api","iss":"https://sts.windows.net/x/","iat":1764320000,"nbf":1764320000,"exp":1764324000,"scp":"Report.Read.All"}"#,
+        );
         assert_eq!(exp_seconds(&token), Some(1_764_324_000.0));
     }
 

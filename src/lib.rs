@@ -21,6 +21,7 @@ pub mod backoff;
 pub mod expiration;
 mod json_member;
 pub mod jwt;
+pub mod redact;
 pub mod rfc3339;
 pub mod schedule;
 
@@ -34,6 +35,8 @@ mod embed;
 mod error;
 #[cfg(target_arch = "wasm32")]
 mod events;
+#[cfg(target_arch = "wasm32")]
+mod expiration_value;
 #[cfg(target_arch = "wasm32")]
 mod listener;
 #[cfg(target_arch = "wasm32")]

@@ -132,9 +132,17 @@ impl Schedule {
     pub fn failed(&mut self, now: Millis) -> Millis {
         self.in_flight = false;
         self.failures = self.failures.saturating_add(1);
-        let Policy { retry_base, retry_cap, .. } = self.policy;
+        let Policy {
+            retry_base,
+            retry_cap,
+            ..
+        } = self.policy;
         let mut delay = backoff::delay(self.failures, retry_base, retry_cap);
-        if let Some(left) = self.expires_at.map(|at| at.saturating_sub(now)).filter(|left| *left > 0) {
+        if let Some(left) = self
+            .expires_at
+            .map(|at| at.saturating_sub(now))
+            .filter(|left| *left > 0)
+        {
             delay = delay.min((left / 2).max(retry_base));
         }
         let at = now.saturating_add(delay);
@@ -172,7 +180,11 @@ mod tests {
 
     const MIN: Millis = 60_000;
     const NOW: Millis = 1_764_324_000_000;
-    const POLICY: Policy = Policy { margin: 10 * MIN, retry_base: 5_000, retry_cap: 5 * MIN };
+    const POLICY: Policy = Policy {
+        margin: 10 * MIN,
+        retry_base: 5_000,
+        retry_cap: 5 * MIN,
+    };
 
     fn expiring_at(at: Millis) -> Schedule {
         Schedule::new(POLICY, Some(at))
@@ -180,29 +192,75 @@ mod tests {
 
     #[test]
     fn unknown_expiration_refreshes_at_once() {
-        assert_eq!(Schedule::new(POLICY, None).poll(NOW, false), Some(Reason::Unknown));
+        assert_eq!(
+            Schedule::new(POLICY, None).poll(NOW, false),
+            Some(Reason::Unknown)
+        );
     }
 
     #[test]
     fn every_edge_of_the_margin() {
         let at = NOW + 10 * MIN;
-        assert_eq!(expiring_at(at + 1).poll(NOW, false), None, "1 ms outside the margin");
-        assert_eq!(expiring_at(at).poll(NOW, false), Some(Reason::Expiring), "exactly at the margin");
-        assert_eq!(expiring_at(at - 1).poll(NOW, false), Some(Reason::Expiring), "1 ms inside");
-        assert_eq!(expiring_at(NOW + 1).poll(NOW, false), Some(Reason::Expiring), "1 ms left");
-        assert_eq!(expiring_at(NOW).poll(NOW, false), Some(Reason::Expired), "expires this instant");
-        assert_eq!(expiring_at(NOW - 1).poll(NOW, false), Some(Reason::Expired), "1 ms ago");
-        assert_eq!(expiring_at(NOW - 8 * 60 * MIN).poll(NOW, false), Some(Reason::Expired), "hours ago");
+        assert_eq!(
+            expiring_at(at + 1).poll(NOW, false),
+            None,
+            "1 ms outside the margin"
+        );
+        assert_eq!(
+            expiring_at(at).poll(NOW, false),
+            Some(Reason::Expiring),
+            "exactly at the margin"
+        );
+        assert_eq!(
+            expiring_at(at - 1).poll(NOW, false),
+            Some(Reason::Expiring),
+            "1 ms inside"
+        );
+        assert_eq!(
+            expiring_at(NOW + 1).poll(NOW, false),
+            Some(Reason::Expiring),
+            "1 ms left"
+        );
+        assert_eq!(
+            expiring_at(NOW).poll(NOW, false),
+            Some(Reason::Expired),
+            "expires this instant"
+        );
+        assert_eq!(
+            expiring_at(NOW - 1).poll(NOW, false),
+            Some(Reason::Expired),
+            "1 ms ago"
+        );
+        assert_eq!(
+            expiring_at(NOW - 8 * 60 * MIN).poll(NOW, false),
+            Some(Reason::Expired),
+            "hours ago"
+        );
     }
 
     #[test]
     fn zero_and_fractional_margins() {
-        let zero = Policy { margin: 0, ..POLICY };
+        let zero = Policy {
+            margin: 0,
+            ..POLICY
+        };
         assert_eq!(Schedule::new(zero, Some(NOW + 1)).poll(NOW, false), None);
-        assert_eq!(Schedule::new(zero, Some(NOW)).poll(NOW, false), Some(Reason::Expired));
-        let half_minute = Policy { margin: 30_000, ..POLICY };
-        assert_eq!(Schedule::new(half_minute, Some(NOW + 30_001)).poll(NOW, false), None);
-        assert_eq!(Schedule::new(half_minute, Some(NOW + 30_000)).poll(NOW, false), Some(Reason::Expiring));
+        assert_eq!(
+            Schedule::new(zero, Some(NOW)).poll(NOW, false),
+            Some(Reason::Expired)
+        );
+        let half_minute = Policy {
+            margin: 30_000,
+            ..POLICY
+        };
+        assert_eq!(
+            Schedule::new(half_minute, Some(NOW + 30_001)).poll(NOW, false),
+            None
+        );
+        assert_eq!(
+            Schedule::new(half_minute, Some(NOW + 30_000)).poll(NOW, false),
+            Some(Reason::Expiring)
+        );
     }
 
     #[test]
@@ -211,7 +269,11 @@ mod tests {
         assert_eq!(s.poll(NOW, false), Some(Reason::Expiring));
         assert!(s.in_flight());
         assert_eq!(s.poll(NOW + 1, false), None);
-        assert_eq!(s.poll(NOW + 2, true), None, "refreshNow joins, never starts a second call");
+        assert_eq!(
+            s.poll(NOW + 2, true),
+            None,
+            "refreshNow joins, never starts a second call"
+        );
         s.succeeded(NOW + 3, NOW + 60 * MIN);
         assert!(!s.in_flight());
         assert_eq!(s.poll(NOW + 4, false), None);
@@ -222,7 +284,11 @@ mod tests {
         let mut s = expiring_at(NOW + 60 * MIN);
         assert_eq!(s.poll(NOW, true), Some(Reason::Manual));
         let mut s = expiring_at(NOW - 1);
-        assert_eq!(s.poll(NOW, true), Some(Reason::Expired), "the real reason wins");
+        assert_eq!(
+            s.poll(NOW, true),
+            Some(Reason::Expired),
+            "the real reason wins"
+        );
     }
 
     #[test]
@@ -242,7 +308,11 @@ mod tests {
         s.poll(NOW, false);
         s.succeeded(NOW, NOW + 3 * MIN);
         assert_eq!(s.due_at(), Some(NOW + 3 * MIN / 2));
-        assert_eq!(s.poll(NOW + 30_000, false), None, "a check 30 s later does not refresh");
+        assert_eq!(
+            s.poll(NOW + 30_000, false),
+            None,
+            "a check 30 s later does not refresh"
+        );
         assert_eq!(s.poll(NOW + 3 * MIN / 2, false), Some(Reason::Expiring));
     }
 
@@ -272,7 +342,11 @@ mod tests {
         assert_eq!(s.retry_at(), Some(NOW + 55 * MIN));
         let mut s = expiring_at(NOW + 4_000);
         s.poll(NOW, false);
-        assert_eq!(s.failed(NOW), NOW + 5_000, "never below the base delay: no tight loop");
+        assert_eq!(
+            s.failed(NOW),
+            NOW + 5_000,
+            "never below the base delay: no tight loop"
+        );
     }
 
     #[test]
@@ -287,7 +361,10 @@ mod tests {
             assert_eq!(s.poll(next - 1, false), None);
             t = next;
         }
-        assert_eq!(delays, [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+        assert_eq!(
+            delays,
+            [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]
+        );
     }
 
     #[test]

@@ -1,0 +1,85 @@
+//! Everything that can go wrong during a refresh, each with a name a program can match on and
+//! a message a person can act on. Each becomes an `error` event, never an exception.
+
+use wasm_bindgen::JsValue;
+
+use crate::expiration::ExpirationError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// `powerbi.get(container)` threw, or there is no `window.powerbi` to ask.
+    NoEmbed,
+    /// No `getNewAccessToken` option and no global `getNewUserAccessToken` function.
+    NoProvider,
+    /// The provider threw synchronously.
+    ProviderThrew,
+    /// The provider's promise rejected.
+    ProviderRejected,
+    /// The provider did not answer within `providerTimeoutMs`.
+    ProviderTimeout,
+    /// The provider answered `null` or `undefined`.
+    ProviderReturnedNothing,
+    /// The provider answered something that is neither a token string nor `{ token, expiration }`.
+    InvalidAnswer,
+    /// The token is an empty string.
+    EmptyToken,
+    /// The expiration could not be read.
+    InvalidExpiration,
+    /// The new token had already expired by the local clock.
+    TokenAlreadyExpired,
+    /// `setAccessToken` threw or rejected.
+    SetAccessTokenFailed,
+    /// `setAccessToken` did not settle within `setAccessTokenTimeoutMs`.
+    SetAccessTokenTimeout,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoEmbed => "NoEmbed",
+            Self::NoProvider => "NoProvider",
+            Self::ProviderThrew => "ProviderThrew",
+            Self::ProviderRejected => "ProviderRejected",
+            Self::ProviderTimeout => "ProviderTimeout",
+            Self::ProviderReturnedNothing => "ProviderReturnedNothing",
+            Self::InvalidAnswer => "InvalidAnswer",
+            Self::EmptyToken => "EmptyToken",
+            Self::InvalidExpiration => "InvalidExpiration",
+            Self::TokenAlreadyExpired => "TokenAlreadyExpired",
+            Self::SetAccessTokenFailed => "SetAccessTokenFailed",
+            Self::SetAccessTokenTimeout => "SetAccessTokenTimeout",
+        }
+    }
+}
+
+/// A failed refresh: what, why, and the JavaScript value that caused it, if any.
+#[derive(Debug, Clone)]
+pub struct RefreshError {
+    pub code: Code,
+    pub message: &'static str,
+    pub cause: JsValue,
+}
+
+impl RefreshError {
+    pub fn new(code: Code, message: &'static str) -> Self {
+        Self {
+            code,
+            message,
+            cause: JsValue::UNDEFINED,
+        }
+    }
+
+    pub fn caused_by(code: Code, message: &'static str, cause: JsValue) -> Self {
+        Self {
+            code,
+            message,
+            cause,
+        }
+    }
+}
+
+impl From<ExpirationError> for RefreshError {
+    fn from(e: ExpirationError) -> Self {
+        Self::new(Code::InvalidExpiration, e.message())
+    }
+}

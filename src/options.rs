@@ -1,0 +1,162 @@
+//! The constructor's options, checked once. A mistake a developer makes while writing the call
+//! (a wrong type, a negative interval) throws a `TypeError` from the constructor; everything
+//! that can go wrong later, at run time, is an `error` event instead.
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+use crate::bindings::{Embed, Options, PowerBiService};
+use crate::schedule::Policy;
+use crate::Millis;
+
+/// The largest delay `setTimeout` honours (a signed 32-bit int); larger ones fire at once.
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+/// Where the embed comes from, asked anew at each refresh so a re-embedded container works.
+pub enum Source {
+    /// An embed object given directly (e.g. powerbi-client-react's `getEmbeddedComponent`).
+    Embed(Embed),
+    /// `service.get(container)`; the global `window.powerbi` when no service is given.
+    Container {
+        element: JsValue,
+        service: Option<PowerBiService>,
+    },
+}
+
+pub struct Config {
+    pub source: Source,
+    pub report_id: JsValue,
+    pub group_id: JsValue,
+    /// The `expiration` option as given; read when the refresher starts.
+    pub expiration: JsValue,
+    /// `None`: call the global `getNewUserAccessToken(reportId, groupId)`.
+    pub provider: Option<Function>,
+    pub policy: Policy,
+    pub check_interval_ms: u32,
+    pub provider_timeout_ms: u32,
+    pub set_token_timeout_ms: u32,
+    pub debug: bool,
+}
+
+pub fn read(options: &Options) -> Result<Config, JsValue> {
+    if !options.is_object() {
+        return Err(type_error(
+            "options must be an object: new TokenRefresher({ container, getNewAccessToken, ... })",
+        ));
+    }
+    let source = match (options.embed(), options.container()) {
+        (embed, _) if !embed.is_undefined() => {
+            if !has_method(&embed, "setAccessToken") {
+                return Err(type_error(
+                    "embed must be a powerbi-client embed (an object with setAccessToken)",
+                ));
+            }
+            Source::Embed(embed.unchecked_into())
+        }
+        (_, element) if element.is_instance_of::<web_sys::Element>() => {
+            let service = options.powerbi();
+            let service = if service.is_undefined() {
+                None
+            } else if has_method(&service, "get") {
+                Some(service.unchecked_into())
+            } else {
+                return Err(type_error(
+                    "powerbi must be a powerbi-client service (an object with get)",
+                ));
+            };
+            Source::Container { element, service }
+        }
+        (_, element) if element.is_undefined() || element.is_null() => {
+            return Err(type_error(
+                "container is required: the element given to powerbi.embed (or pass embed)",
+            ));
+        }
+        _ => {
+            return Err(type_error(
+                "container must be a DOM element: the one given to powerbi.embed",
+            ))
+        }
+    };
+    let provider = match options.get_new_access_token() {
+        f if f.is_undefined() || f.is_null() => None,
+        f if f.is_function() => Some(f.unchecked_into()),
+        _ => {
+            return Err(type_error(
+                "getNewAccessToken must be a function returning { token, expiration }",
+            ))
+        }
+    };
+    let minutes = number(
+        options.minutes_before_expiration(),
+        10.0,
+        0.0,
+        MAX_TIMER_MS / 60_000.0,
+        "minutesBeforeExpiration must be a number of minutes, 0 or more (fractions allowed)",
+    )?;
+    let retry_base = number(
+        options.retry_delay_ms(),
+        5_000.0,
+        1.0,
+        MAX_TIMER_MS,
+        "retryDelayMs must be a number of milliseconds from 1 to 2147483647",
+    )?;
+    let retry_cap = number(
+        options.max_retry_delay_ms(),
+        300_000.0_f64.max(retry_base),
+        retry_base,
+        MAX_TIMER_MS,
+        "maxRetryDelayMs must be a number of milliseconds, at least retryDelayMs",
+    )?;
+    Ok(Config {
+        source,
+        report_id: options.report_id(),
+        group_id: options.group_id(),
+        expiration: options.expiration(),
+        provider,
+        policy: Policy {
+            margin: (minutes * 60_000.0) as Millis,
+            retry_base: retry_base as Millis,
+            retry_cap: retry_cap as Millis,
+        },
+        check_interval_ms: timer_ms(
+            options.check_interval_ms(),
+            30_000.0,
+            "checkIntervalMs must be a number of milliseconds from 1 to 2147483647",
+        )?,
+        provider_timeout_ms: timer_ms(
+            options.provider_timeout_ms(),
+            30_000.0,
+            "providerTimeoutMs must be a number of milliseconds from 1 to 2147483647",
+        )?,
+        set_token_timeout_ms: timer_ms(
+            options.set_access_token_timeout_ms(),
+            10_000.0,
+            "setAccessTokenTimeoutMs must be a number of milliseconds from 1 to 2147483647",
+        )?,
+        debug: options.debug().is_truthy(),
+    })
+}
+
+/// A `TypeError`, as the platform throws for a wrong argument.
+fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}
+
+fn has_method(value: &JsValue, name: &str) -> bool {
+    value.is_object() && js_sys::Reflect::get(value, &name.into()).is_ok_and(|f| f.is_function())
+}
+
+/// `undefined` gives `default`; anything else must be a number in `min..=max`.
+fn number(value: JsValue, default: f64, min: f64, max: f64, message: &str) -> Result<f64, JsValue> {
+    if value.is_undefined() {
+        return Ok(default);
+    }
+    match value.as_f64() {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(type_error(message)),
+    }
+}
+
+fn timer_ms(value: JsValue, default: f64, message: &str) -> Result<u32, JsValue> {
+    number(value, default, 1.0, MAX_TIMER_MS, message).map(|n| n as u32)
+}

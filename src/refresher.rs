@@ -1,0 +1,444 @@
+//! `TokenRefresher`, the class JavaScript sees: the browser shell around [`Schedule`].
+//!
+//! Every trigger (the interval, `visibilitychange`, a retry timer, `refreshNow()`) ends in
+//! [`Inner::check`], which asks the schedule and, if a refresh is due, spawns one. `stop()` drops
+//! the running part (timers and listeners undo themselves) and bumps `epoch`, so a refresh still
+//! in flight sees it was abandoned and applies nothing.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::{Interval, Timeout};
+use js_sys::{Function, Promise, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use web_sys::AbortController;
+
+use crate::bindings::Options;
+use crate::error::{Code, RefreshError};
+use crate::events::{self, EventName, Handlers};
+use crate::listener::EventListener;
+use crate::options::{self, Config, MAX_TIMER_MS};
+use crate::redact::redact;
+use crate::schedule::{Reason, Schedule};
+use crate::{debug_log, embed, expiration, expiration_value, provider, registry, Millis};
+
+/// Keeps an embedded Power BI item's access token fresh. See the README for the options.
+///
+/// Dropping this handle (JavaScript garbage-collecting it) stops nothing: a started refresher
+/// lives in the registry until `stop()`, and an idle one owns no timers.
+#[wasm_bindgen]
+pub struct TokenRefresher {
+    inner: Rc<Inner>,
+}
+
+pub struct Inner {
+    config: Config,
+    state: RefCell<State>,
+    handlers: RefCell<Handlers>,
+    running: RefCell<Option<Running>>,
+    retry: RefCell<Option<Timeout>>,
+    /// Bumped by `stop()`: a refresh that started under an older epoch applies nothing.
+    epoch: Cell<u32>,
+}
+
+struct State {
+    schedule: Schedule,
+    /// Read the initial expiration (option or the embed's JWT) at the first start only.
+    initialised: bool,
+    /// `refreshNow()` promises waiting for the refresh in flight.
+    waiters: Vec<Function>,
+    abort: Option<AbortController>,
+    last_error: Option<Code>,
+    refresh_count: u32,
+}
+
+/// What runs between `start()` and `stop()`; dropping it clears the interval and removes the
+/// listener.
+struct Running {
+    _interval: Interval,
+    _visibility: EventListener,
+}
+
+fn now() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+fn iso(ms: Millis) -> String {
+    js_sys::Date::new(&JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .into()
+}
+
+/// `ms` from now, clamped to what `setTimeout` honours (larger delays fire at once).
+fn timer_delay(at: Millis, now: Millis) -> u32 {
+    (at.saturating_sub(now) as f64).clamp(0.0, MAX_TIMER_MS) as u32
+}
+
+#[wasm_bindgen]
+impl TokenRefresher {
+    /// Checks the options and throws a `TypeError` on a mistake; starts nothing.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Options) -> Result<TokenRefresher, JsValue> {
+        console_error_panic_hook::set_once();
+        let config = options::read(&options)?;
+        let schedule = Schedule::new(config.policy, None);
+        Ok(TokenRefresher {
+            inner: Rc::new(Inner {
+                config,
+                state: RefCell::new(State {
+                    schedule,
+                    initialised: false,
+                    waiters: Vec::new(),
+                    abort: None,
+                    last_error: None,
+                    refresh_count: 0,
+                }),
+                handlers: RefCell::default(),
+                running: RefCell::new(None),
+                retry: RefCell::new(None),
+                epoch: Cell::new(0),
+            }),
+        })
+    }
+
+    /// Starts checking: at once, then every `checkIntervalMs` and whenever the page becomes
+    /// visible. Calling it again while running does nothing.
+    pub fn start(&self) {
+        self.inner.start();
+    }
+
+    /// Stops every timer and listener and abandons a refresh in flight; nothing is called after
+    /// it. Calling it again does nothing. `start()` may follow.
+    pub fn stop(&self) {
+        self.inner.stop();
+    }
+
+    /// Refreshes now, even if the token is still fresh, or joins the refresh in flight.
+    /// Resolves `true` once the embed holds a new token, `false` if that failed (an `error`
+    /// event says why) or the refresher was stopped. Never rejects.
+    #[wasm_bindgen(js_name = refreshNow, unchecked_return_type = "Promise<boolean>")]
+    pub fn refresh_now(&self) -> Promise {
+        let promise = Promise::new(&mut |resolve, _reject| {
+            self.inner.state.borrow_mut().waiters.push(resolve);
+        });
+        self.inner.check(true);
+        promise
+    }
+
+    /// Adds a handler for `"refreshed"`, `"error"` or `"expired"`; throws on any other name.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, name: &str, handler: Function) -> Result<(), JsValue> {
+        let name = event_name(name)?;
+        self.inner.handlers.borrow_mut().add(name, handler);
+        Ok(())
+    }
+
+    /// Removes a handler added with `on`.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, name: &str, handler: &Function) -> Result<(), JsValue> {
+        let name = event_name(name)?;
+        self.inner.handlers.borrow_mut().remove(name, handler);
+        Ok(())
+    }
+
+    /// A snapshot: running or not, the current token's expiration, failures in a row, ...
+    #[wasm_bindgen(getter, unchecked_return_type = "TokenRefresherStatus")]
+    pub fn status(&self) -> JsValue {
+        self.inner.status()
+    }
+
+    /// How many refreshers are started on this page (kept alive until `stop()`).
+    #[wasm_bindgen(js_name = startedCount)]
+    pub fn started_count() -> usize {
+        registry::started()
+    }
+}
+
+fn event_name(name: &str) -> Result<EventName, JsValue> {
+    EventName::parse(name).ok_or_else(|| {
+        js_sys::TypeError::new("unknown event: use \"refreshed\", \"error\" or \"expired\"").into()
+    })
+}
+
+impl Inner {
+    fn start(self: &Rc<Self>) {
+        if self.running.borrow().is_some() {
+            return;
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Some(document) = window.document() else {
+            return;
+        };
+        registry::keep(self);
+        let weak = Rc::downgrade(self);
+        let interval = Interval::new(self.config.check_interval_ms, {
+            let weak = weak.clone();
+            move || with(&weak, |inner| inner.check(false))
+        });
+        let visibility = EventListener::new(&document.clone().into(), "visibilitychange", {
+            let weak = weak.clone();
+            move |_| {
+                if !document.hidden() {
+                    with(&weak, |inner| inner.check(false));
+                }
+            }
+        });
+        *self.running.borrow_mut() = Some(Running {
+            _interval: interval,
+            _visibility: visibility,
+        });
+        self.log("started", &JsValue::UNDEFINED);
+        // The first check runs after start() returns, so its events reach handlers added later
+        // in the same task.
+        let epoch = self.epoch.get();
+        wasm_bindgen_futures::spawn_local(async move {
+            with(&weak, |inner| {
+                if inner.epoch.get() == epoch {
+                    inner.initialise();
+                    inner.check(false);
+                }
+            });
+        });
+    }
+
+    /// The expiration of the token the embed was given: the `expiration` option, else the `exp`
+    /// of the embed's current token when it is a JWT; unknown means refresh at once.
+    fn initialise(&self) {
+        if std::mem::replace(&mut self.state.borrow_mut().initialised, true) {
+            return;
+        }
+        let given = &self.config.expiration;
+        let expires_at = if given.is_undefined() || given.is_null() {
+            embed::resolve(&self.config.source)
+                .ok()
+                .and_then(|e| embed::current_token(&e))
+                .and_then(|token| expiration::from_jwt(&token).ok())
+        } else {
+            match expiration_value::read(given) {
+                Ok(at) => Some(at),
+                Err(e) => {
+                    // Refresh at once rather than guess; the event says what was wrong.
+                    self.emit_error(&e.into(), None);
+                    None
+                }
+            }
+        };
+        let policy = self.config.policy;
+        self.state.borrow_mut().schedule = Schedule::new(policy, expires_at);
+    }
+
+    fn stop(&self) {
+        let running = self.running.borrow_mut().take();
+        let retry = self.retry.borrow_mut().take();
+        let was_running = running.is_some();
+        drop((running, retry));
+        self.epoch.set(self.epoch.get().wrapping_add(1));
+        let (abort, waiters) = {
+            let mut state = self.state.borrow_mut();
+            state.schedule.abandoned();
+            (state.abort.take(), std::mem::take(&mut state.waiters))
+        };
+        if let Some(abort) = abort {
+            abort.abort();
+        }
+        settle(waiters, false);
+        if was_running {
+            self.log("stopped", &JsValue::UNDEFINED);
+        }
+        registry::release(self);
+    }
+
+    /// Every trigger ends here: report an expiry, then start a refresh if one is due.
+    fn check(self: &Rc<Self>, manual: bool) {
+        let now = now();
+        let expired = self.state.borrow_mut().schedule.take_expiry(now);
+        let epoch = self.epoch.get();
+        if let Some(expired_for) = expired {
+            let expiration = self
+                .state
+                .borrow()
+                .schedule
+                .expires_at()
+                .map(iso)
+                .unwrap_or_default();
+            self.emit(
+                EventName::Expired,
+                &events::Expired {
+                    kind: "expired",
+                    expiration,
+                    expired_for_ms: expired_for as f64,
+                },
+                None,
+            );
+            if self.epoch.get() != epoch {
+                return; // a handler stopped us
+            }
+        }
+        let reason = self.state.borrow_mut().schedule.poll(now, manual);
+        if let Some(reason) = reason {
+            *self.retry.borrow_mut() = None;
+            wasm_bindgen_futures::spawn_local(Rc::clone(self).refresh(reason, epoch));
+        }
+    }
+
+    async fn refresh(self: Rc<Self>, reason: Reason, epoch: u32) {
+        self.log("refreshing", &reason.as_str().into());
+        let outcome = self.attempt(reason, epoch).await;
+        if self.epoch.get() != epoch {
+            return; // stop() already abandoned this refresh and settled the waiters
+        }
+        let now = now();
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(expires_at)) => {
+                let (attempts, waiters) = {
+                    let mut state = self.state.borrow_mut();
+                    let attempts = state.schedule.failures() + 1;
+                    state.schedule.succeeded(now, expires_at);
+                    state.last_error = None;
+                    state.refresh_count = state.refresh_count.saturating_add(1);
+                    (attempts, std::mem::take(&mut state.waiters))
+                };
+                self.emit(
+                    EventName::Refreshed,
+                    &events::Refreshed {
+                        kind: "refreshed",
+                        expiration: iso(expires_at),
+                        expires_at: expires_at as f64,
+                        expires_in_ms: (expires_at - now) as f64,
+                        reason: reason.as_str(),
+                        attempts,
+                    },
+                    None,
+                );
+                settle(waiters, true);
+            }
+            Err(error) => {
+                let (retry_at, waiters) = {
+                    let mut state = self.state.borrow_mut();
+                    state.last_error = Some(error.code);
+                    (
+                        state.schedule.failed(now),
+                        std::mem::take(&mut state.waiters),
+                    )
+                };
+                let running = self.running.borrow().is_some();
+                if running {
+                    let weak = Rc::downgrade(&self);
+                    let timer = Timeout::new(timer_delay(retry_at, now), move || {
+                        with(&weak, |inner| inner.check(false));
+                    });
+                    *self.retry.borrow_mut() = Some(timer);
+                }
+                self.emit_error(&error, running.then_some((retry_at, now)));
+                settle(waiters, false);
+            }
+        }
+    }
+
+    /// Provider, then `setAccessToken`. `Ok(Some(expiration))` once the embed holds the new
+    /// token; `Ok(None)` if the refresher stopped meanwhile, applying nothing.
+    async fn attempt(&self, reason: Reason, epoch: u32) -> Result<Option<Millis>, RefreshError> {
+        // No embed, no provider call: a token nobody can use costs the app owner a request.
+        embed::resolve(&self.config.source)?;
+        let abort = AbortController::new().ok();
+        let signal = abort.as_ref().map(AbortController::signal);
+        self.state.borrow_mut().abort = abort;
+        let signal = signal.unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into());
+        let answer = provider::fetch(&self.config, reason, &signal).await;
+        if let Some(abort) = self.state.borrow_mut().abort.take() {
+            if answer.is_err() {
+                abort.abort(); // the provider may still be working: tell it to give up
+            }
+        }
+        let token = answer?;
+        if self.epoch.get() != epoch {
+            return Ok(None);
+        }
+        if token.expires_at <= now() {
+            return Err(RefreshError::new(
+                Code::TokenAlreadyExpired,
+                "the token provider answered a token that has already expired (check the server's and this device's clocks)",
+            ));
+        }
+        // Asked again: the embed may have been replaced while the provider worked.
+        let target = embed::resolve(&self.config.source)?;
+        self.log("new token", &redact(&token.token).into());
+        embed::set_token(&target, &token.token, self.config.set_token_timeout_ms).await?;
+        Ok(Some(token.expires_at))
+    }
+
+    fn status(&self) -> JsValue {
+        let now = now();
+        let state = self.state.borrow();
+        let expires_at = state.schedule.expires_at();
+        let status = events::Status {
+            running: self.running.borrow().is_some(),
+            refreshing: state.schedule.in_flight(),
+            expiration: expires_at.map(iso),
+            expires_in_ms: expires_at.map(|at| (at - now) as f64),
+            failures: state.schedule.failures(),
+            next_retry_in_ms: state.schedule.retry_at().map(|at| (at - now).max(0) as f64),
+            last_error: state.last_error.map(Code::as_str),
+            refresh_count: state.refresh_count,
+        };
+        drop(state);
+        to_js(&status)
+    }
+
+    fn emit_error(&self, error: &RefreshError, retry: Option<(Millis, Millis)>) {
+        let attempt = self.state.borrow().schedule.failures();
+        self.log(error.code.as_str(), &error.message.into());
+        let payload = events::Failed {
+            kind: "error",
+            code: error.code.as_str(),
+            message: error.message,
+            attempt,
+            retry_at: retry.map(|(at, _)| at as f64),
+            retry_in_ms: retry.map(|(at, now)| (at - now) as f64),
+        };
+        let cause = (!error.cause.is_undefined()).then_some(&error.cause);
+        self.emit(EventName::Error, &payload, cause);
+    }
+
+    /// Calls each handler with a plain object. A handler that throws does not stop the others,
+    /// nor the refresher; with `debug` the exception is logged.
+    fn emit(&self, name: EventName, payload: &impl Serialize, cause: Option<&JsValue>) {
+        let event = to_js(payload);
+        if let Some(cause) = cause {
+            let _ = Reflect::set(&event, &"cause".into(), cause);
+        }
+        let handlers = self.handlers.borrow().of(name);
+        for handler in handlers {
+            if let Err(thrown) = handler.call1(&JsValue::UNDEFINED, &event) {
+                self.log("an event handler threw", &thrown);
+            }
+        }
+    }
+
+    fn log(&self, message: &str, detail: &JsValue) {
+        debug_log::log(self.config.debug, message, detail);
+    }
+}
+
+/// Runs `f` if the refresher still exists (timers and listeners hold it weakly).
+fn with(weak: &Weak<Inner>, f: impl FnOnce(&Rc<Inner>)) {
+    if let Some(inner) = weak.upgrade() {
+        f(&inner);
+    }
+}
+
+fn settle(waiters: Vec<Function>, refreshed: bool) {
+    for resolve in waiters {
+        let _ = resolve.call1(&JsValue::UNDEFINED, &refreshed.into());
+    }
+}
+
+fn to_js(value: &impl Serialize) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}

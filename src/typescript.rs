@@ -1,0 +1,134 @@
+//! TypeScript types for what wasm-bindgen cannot describe from Rust alone: the options object,
+//! the answer a provider gives, the event payloads, and typed `on`/`off` (merged into the
+//! generated `TokenRefresher` class by interface declaration merging).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** What a token provider may answer. */
+export type TokenAnswer =
+  | string
+  | { token: string; expiration?: string | number | Date; tokenId?: string }
+  | { accessToken: string; expiresOn?: string | number | Date | null };
+
+/** What a token provider is called with. */
+export interface TokenRequest {
+  reportId: unknown;
+  groupId: unknown;
+  /** Why the refresh happens. */
+  reason: "unknown" | "expiring" | "expired" | "manual";
+  /** Aborted when the refresher gives up waiting (timeout or stop()). */
+  signal: AbortSignal;
+}
+
+/** powerbi-client's service, e.g. `window.powerbi`. */
+export interface PowerBiServiceLike {
+  get(element: Element): EmbedLike;
+}
+
+/** A powerbi-client embed (report, dashboard, tile, visual, Q&A). */
+export interface EmbedLike {
+  setAccessToken(token: string): Promise<unknown>;
+  config?: { accessToken?: string };
+}
+
+export interface TokenRefresherOptions {
+  /** The element given to `powerbi.embed`. Required unless `embed` is given. */
+  container?: Element;
+  /** An embed object to refresh directly (e.g. from powerbi-client-react's getEmbeddedComponent). */
+  embed?: EmbedLike;
+  /** The powerbi-client service to ask for the container's embed; default `window.powerbi`. */
+  powerbi?: PowerBiServiceLike;
+  reportId?: unknown;
+  groupId?: unknown;
+  /** Expiration of the token used at embed time: ISO 8601, ms since the epoch, or a Date.
+   *  Omitted: read from the embed's token if it is a JWT, else refresh at once. */
+  expiration?: string | number | Date;
+  /** Returns (or resolves to) a new token. Default: the global `getNewUserAccessToken(reportId, groupId)`. */
+  getNewAccessToken?: (request: TokenRequest) => TokenAnswer | Promise<TokenAnswer>;
+  /** Refresh when the token expires within this many minutes. Default 10; fractions allowed. */
+  minutesBeforeExpiration?: number;
+  /** How often to check. Default 30000. */
+  checkIntervalMs?: number;
+  /** Longest wait for the provider. Default 30000. */
+  providerTimeoutMs?: number;
+  /** Longest wait for `setAccessToken`. Default 10000. */
+  setAccessTokenTimeoutMs?: number;
+  /** First retry delay after a failure; doubles per failure. Default 5000. */
+  retryDelayMs?: number;
+  /** Longest retry delay. Default 300000. */
+  maxRetryDelayMs?: number;
+  /** Log to the console (never a whole token). Default false. */
+  debug?: boolean;
+}
+
+export type RefreshErrorCode =
+  | "NoEmbed"
+  | "NoProvider"
+  | "ProviderThrew"
+  | "ProviderRejected"
+  | "ProviderTimeout"
+  | "ProviderReturnedNothing"
+  | "InvalidAnswer"
+  | "EmptyToken"
+  | "InvalidExpiration"
+  | "TokenAlreadyExpired"
+  | "SetAccessTokenFailed"
+  | "SetAccessTokenTimeout";
+
+export interface RefreshedEvent {
+  type: "refreshed";
+  /** ISO 8601. */
+  expiration: string;
+  /** ms since the epoch. */
+  expiresAt: number;
+  expiresInMs: number;
+  reason: TokenRequest["reason"];
+  /** Attempts this refresh took (1 when the first try worked). */
+  attempts: number;
+}
+
+export interface RefreshErrorEvent {
+  type: "error";
+  code: RefreshErrorCode;
+  message: string;
+  /** Failures in a row, this one included. */
+  attempt: number;
+  /** When the next attempt is due (ms since the epoch); null when not running. */
+  retryAt: number | null;
+  retryInMs: number | null;
+  /** The value thrown or rejected, if any. */
+  cause?: unknown;
+}
+
+export interface ExpiredEvent {
+  type: "expired";
+  expiration: string;
+  expiredForMs: number;
+}
+
+export interface TokenRefresherEvents {
+  refreshed: RefreshedEvent;
+  error: RefreshErrorEvent;
+  expired: ExpiredEvent;
+}
+
+export interface TokenRefresherStatus {
+  running: boolean;
+  refreshing: boolean;
+  /** ISO 8601, or null while unknown. */
+  expiration: string | null;
+  expiresInMs: number | null;
+  /** Failures in a row since the last success. */
+  failures: number;
+  nextRetryInMs: number | null;
+  lastError: RefreshErrorCode | null;
+  refreshCount: number;
+}
+
+export interface TokenRefresher {
+  on<K extends keyof TokenRefresherEvents>(name: K, handler: (event: TokenRefresherEvents[K]) => void): void;
+  off<K extends keyof TokenRefresherEvents>(name: K, handler: (event: TokenRefresherEvents[K]) => void): void;
+}
+"#;
