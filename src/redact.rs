@@ -1,12 +1,17 @@
 //! What of a token may appear in a log: its last four characters, enough to tell two apart.
 
 pub fn redact(token: &str) -> String {
-    let count = token.chars().count();
-    if count < 16 {
-        return "…".into();
+    let mut out = String::from("…");
+    // Tokens are ASCII (base64 and dots); anything else shows nothing rather than split a char.
+    if let Some(tail) = token
+        .len()
+        .checked_sub(4)
+        .filter(|_| token.len() >= 16)
+        .and_then(|at| token.get(at..))
+    {
+        out.push_str(tail);
     }
-    let tail: String = token.chars().skip(count - 4).collect();
-    ["…", &tail].concat()
+    out
 }
 
 #[cfg(test)]
@@ -24,6 +29,11 @@ mod tests {
     fn short_tokens_show_nothing() {
         assert_eq!(redact(""), "…");
         assert_eq!(redact("short-token-123"), "…");
-        assert_eq!(redact("ééééééééééééééé€"), "…ééé€");
+        assert_eq!(
+            redact("ééééééééééééééé€"),
+            "…",
+            "a multi-byte tail is not split"
+        );
+        assert_eq!(redact("abcdefghijklmnopé"), "…opé");
     }
 }
