@@ -1,0 +1,53 @@
+// Compiled by `tsc --strict --noEmit` in `npm test`: the README's usage must type-check against
+// the generated .d.ts, and misuse must not (each @ts-expect-error fails the build if it compiles).
+import {
+  TokenRefresher,
+  type RefreshErrorEvent,
+  type RefreshedEvent,
+  type TokenAnswer,
+  type TokenRefresherStatus,
+} from "../../pkg/powerbi_token_refresh";
+
+declare const embedContainer: HTMLElement;
+
+const refresher = new TokenRefresher({
+  container: embedContainer,
+  reportId: "f6bfd646-b718-44dc-a378-b73e6b528204",
+  groupId: "be8908da-da25-452e-b220-163f52476cdd",
+  expiration: "2026-11-28T10:00:00Z",
+  getNewAccessToken: async ({ reportId, reason, signal }): Promise<TokenAnswer> => {
+    const r = await fetch(`/api/token?reportId=${String(reportId)}&reason=${reason}`, { signal });
+    return (await r.json()) as { token: string; expiration: string };
+  },
+  minutesBeforeExpiration: 2.5,
+  checkIntervalMs: 30000,
+});
+
+refresher.on("refreshed", (e: RefreshedEvent) => console.log(e.expiration, e.expiresInMs.toFixed(0)));
+const onError = (e: RefreshErrorEvent) => console.warn(e.code, e.message, e.retryInMs ?? "no retry");
+refresher.on("error", onError);
+refresher.off("error", onError);
+refresher.on("expired", (e) => console.warn(`expired ${e.expiredForMs} ms ago`));
+refresher.start();
+const ok: Promise<boolean> = refresher.refreshNow();
+const status: TokenRefresherStatus = refresher.status;
+const left: number | null = status.expiresInMs;
+refresher.stop();
+
+// A bare JWT, MSAL's shape, and a provider that answers synchronously are all accepted.
+new TokenRefresher({ container: embedContainer, getNewAccessToken: () => "eyJ.a.b" });
+new TokenRefresher({
+  container: embedContainer,
+  getNewAccessToken: async () => ({ accessToken: "eyJ.a.b", expiresOn: new Date() }),
+});
+
+// @ts-expect-error: unknown event name
+refresher.on("refresh", () => {});
+// @ts-expect-error: the refreshed event has no `code`
+refresher.on("refreshed", (e) => e.code);
+// @ts-expect-error: minutesBeforeExpiration is a number
+new TokenRefresher({ container: embedContainer, minutesBeforeExpiration: "10" });
+// @ts-expect-error: the provider must answer a token
+new TokenRefresher({ container: embedContainer, getNewAccessToken: () => 42 });
+
+export { ok, left };
