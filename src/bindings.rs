@@ -6,38 +6,9 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The object given to `new TokenRefresher(...)`, read through getters (duck typing).
+    /// The object given to `new TokenRefresher(...)`, typed for TypeScript; read in `options`.
     #[wasm_bindgen(typescript_type = "TokenRefresherOptions")]
     pub type Options;
-
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn container(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn embed(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn powerbi(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = reportId)]
-    pub fn report_id(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = groupId)]
-    pub fn group_id(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn expiration(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = getNewAccessToken)]
-    pub fn get_new_access_token(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = minutesBeforeExpiration)]
-    pub fn minutes_before_expiration(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = checkIntervalMs)]
-    pub fn check_interval_ms(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = providerTimeoutMs)]
-    pub fn provider_timeout_ms(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = setAccessTokenTimeoutMs)]
-    pub fn set_access_token_timeout_ms(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = retryDelayMs)]
-    pub fn retry_delay_ms(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural, js_name = maxRetryDelayMs)]
-    pub fn max_retry_delay_ms(this: &Options) -> JsValue;
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn debug(this: &Options) -> JsValue;
 
     /// powerbi-client's service (`window.powerbi`, or `new service.Service(...)`).
     #[derive(Clone)]

@@ -44,7 +44,7 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             "options must be an object: new TokenRefresher({ container, getNewAccessToken, ... })",
         ));
     }
-    let source = match (options.embed(), options.container()) {
+    let source = match (get(options, "embed"), get(options, "container")) {
         (embed, _) if !embed.is_undefined() => {
             if !has_method(&embed, "setAccessToken") {
                 return Err(type_error(
@@ -54,7 +54,7 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             Source::Embed(embed.unchecked_into())
         }
         (_, element) if element.is_instance_of::<web_sys::Element>() => {
-            let service = options.powerbi();
+            let service = get(options, "powerbi");
             let service = if service.is_undefined() {
                 None
             } else if has_method(&service, "get") {
@@ -77,7 +77,7 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             ))
         }
     };
-    let provider = match options.get_new_access_token() {
+    let provider = match get(options, "getNewAccessToken") {
         f if f.is_undefined() || f.is_null() => None,
         f if f.is_function() => Some(f.unchecked_into()),
         _ => {
@@ -87,21 +87,21 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
         }
     };
     let minutes = number(
-        options.minutes_before_expiration(),
+        get(options, "minutesBeforeExpiration"),
         10.0,
         0.0,
         MAX_TIMER_MS / 60_000.0,
         "minutesBeforeExpiration must be a number of minutes, 0 or more (fractions allowed)",
     )?;
     let retry_base = number(
-        options.retry_delay_ms(),
+        get(options, "retryDelayMs"),
         5_000.0,
         1.0,
         MAX_TIMER_MS,
         "retryDelayMs must be a number of milliseconds from 1 to 2147483647",
     )?;
     let retry_cap = number(
-        options.max_retry_delay_ms(),
+        get(options, "maxRetryDelayMs"),
         300_000.0_f64.max(retry_base),
         retry_base,
         MAX_TIMER_MS,
@@ -109,9 +109,9 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
     )?;
     Ok(Config {
         source,
-        report_id: options.report_id(),
-        group_id: options.group_id(),
-        expiration: options.expiration(),
+        report_id: get(options, "reportId"),
+        group_id: get(options, "groupId"),
+        expiration: get(options, "expiration"),
         provider,
         policy: Policy {
             margin: (minutes * 60_000.0) as Millis,
@@ -119,27 +119,33 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             retry_cap: retry_cap as Millis,
         },
         check_interval_ms: timer_ms(
-            options.check_interval_ms(),
+            get(options, "checkIntervalMs"),
             30_000.0,
             "checkIntervalMs must be a number of milliseconds from 1 to 2147483647",
         )?,
         provider_timeout_ms: timer_ms(
-            options.provider_timeout_ms(),
+            get(options, "providerTimeoutMs"),
             30_000.0,
             "providerTimeoutMs must be a number of milliseconds from 1 to 2147483647",
         )?,
         set_token_timeout_ms: timer_ms(
-            options.set_access_token_timeout_ms(),
+            get(options, "setAccessTokenTimeoutMs"),
             10_000.0,
             "setAccessTokenTimeoutMs must be a number of milliseconds from 1 to 2147483647",
         )?,
-        debug: options.debug().is_truthy(),
+        debug: get(options, "debug").is_truthy(),
     })
 }
 
 /// A `TypeError`, as the platform throws for a wrong argument.
 fn type_error(message: &str) -> JsValue {
     js_sys::TypeError::new(message).into()
+}
+
+/// One option by name. Read through `Reflect` rather than one typed getter per option: each
+/// getter is an import with its own glue, and they cost more bytes than the options themselves.
+fn get(options: &Options, key: &str) -> JsValue {
+    js_sys::Reflect::get(options, &key.into()).unwrap_or_default()
 }
 
 fn has_method(value: &JsValue, name: &str) -> bool {
