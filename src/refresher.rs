@@ -349,15 +349,16 @@ impl Inner {
         self.state.borrow_mut().abort = abort;
         let signal = signal.unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into());
         let answer = provider::fetch(&self.config, reason, &signal).await;
+        if self.epoch.get() != epoch {
+            // stop() aborted our signal; the controller in `state` now belongs to a newer refresh.
+            return Ok(None);
+        }
         if let Some(abort) = self.state.borrow_mut().abort.take() {
             if answer.is_err() {
                 abort.abort(); // the provider may still be working: tell it to give up
             }
         }
         let token = answer?;
-        if self.epoch.get() != epoch {
-            return Ok(None);
-        }
         if token.expires_at <= now() {
             return Err(RefreshError::new(
                 Code::TokenAlreadyExpired,
