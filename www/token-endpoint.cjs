@@ -42,13 +42,12 @@ function tail(token) {
 }
 
 /**
- * Creates the endpoint. Returns `{ middleware, close, state }`: `middleware` is a connect/express
- * style `(req, res, next)` handler; `close()` drops stalled requests (for shutting down).
+ * Creates the endpoint. Returns `{ middleware, state }`: `middleware` is a connect/express style
+ * `(req, res, next)` handler that passes on anything outside /api/.
  */
 function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = console.log } = {}) {
   const signingKey = crypto.randomBytes(32);
   const state = { mode: "normal", calls: 0, lifetimeSeconds };
-  const stalled = new Set();
 
   function mint(reportId, groupId) {
     // GenerateToken answers whole seconds ("2024-05-01T12:00:00Z"); so does this.
@@ -61,7 +60,7 @@ function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = consol
       aud: "simulated-powerbi",
       sub: "demo-user",
       reportId,
-      groupId,
+      ...(groupId && { groupId }),
       iat: now,
       nbf: now,
       exp,
@@ -88,7 +87,8 @@ function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = consol
 
   function handleToken(req, res, url) {
     state.calls += 1;
-    const call = state.calls;
+    const reason = url.searchParams.get("reason") ?? ""; // the refresher's, for the log only
+    const call = `call ${state.calls}${/^[a-z]{1,16}$/.test(reason) ? ` (${reason})` : ""}`;
     const reportId = url.searchParams.get("reportId");
     const groupId = url.searchParams.get("groupId");
     if (!reportId) {
@@ -97,19 +97,18 @@ function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = consol
     }
     switch (state.mode) {
       case "fail":
-        log(`[token-endpoint] call ${call}: mode "fail" -> HTTP 500`);
+        log(`[token-endpoint] ${call}: mode "fail" -> HTTP 500`);
         sendJson(res, 500, {
           error: { code: "SimulatedFailure", message: "The demo token endpoint is set to fail" },
         });
         return;
       case "stall":
-        log(`[token-endpoint] call ${call}: mode "stall" -> no answer`);
-        stalled.add(res);
-        res.on("close", () => stalled.delete(res));
+        // No answer: the request stays open until the client gives up (or the server stops).
+        log(`[token-endpoint] ${call}: mode "stall" -> no answer`);
         return;
       default: {
         const answer = mint(reportId, groupId);
-        log(`[token-endpoint] call ${call}: token ${tail(answer.token)} expires ${answer.expiration}`);
+        log(`[token-endpoint] ${call}: token ${tail(answer.token)} expires ${answer.expiration}`);
         sendJson(res, 200, answer);
       }
     }
@@ -159,12 +158,7 @@ function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = consol
     }
   }
 
-  function close() {
-    for (const res of stalled) res.destroy();
-    stalled.clear();
-  }
-
-  return { middleware, close, state };
+  return { middleware, state };
 }
 
 module.exports = { createTokenEndpoint, lifetimeFromEnv, MODES, DEFAULT_LIFETIME_SECONDS };
