@@ -27,9 +27,9 @@ tsc -p tests/types/tsconfig.json
 # The test server's COOP/COEP headers would block the cross-origin frames some tests use.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 say "browser tests: headless Chrome"
-wasm-pack --quiet test --headless --chrome --mode no-install -- --test browser
+wasm-pack test --headless --chrome --mode no-install -- --test browser
 say "browser tests: headless Firefox"
-wasm-pack --quiet test --headless --firefox --mode no-install -- --test browser
+wasm-pack test --headless --firefox --mode no-install -- --test browser
 
 say "demo page (webpack dev server + headless Chromium)"
 node --test tests/demo.test.mjs

@@ -152,9 +152,9 @@ fn has_method(value: &JsValue, name: &str) -> bool {
     value.is_object() && js_sys::Reflect::get(value, &name.into()).is_ok_and(|f| f.is_function())
 }
 
-/// `undefined` gives `default`; anything else must be a number in `min..=max`.
+/// `undefined` or `null` gives `default`; anything else must be a number in `min..=max`.
 fn number(value: JsValue, default: f64, min: f64, max: f64, message: &str) -> Result<f64, JsValue> {
-    if value.is_undefined() {
+    if value.is_undefined() || value.is_null() {
         return Ok(default);
     }
     match value.as_f64() {

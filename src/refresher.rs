@@ -197,7 +197,6 @@ impl Inner {
         wasm_bindgen_futures::spawn_local(async move {
             with(&weak, |inner| {
                 if inner.epoch.get() == epoch {
-                    inner.initialise();
                     inner.check(false);
                 }
             });
@@ -221,7 +220,9 @@ impl Inner {
                 Ok(at) => Some(at),
                 Err(e) => {
                     // Refresh at once rather than guess; the event says what was wrong.
-                    self.emit_error(&e.into(), None);
+                    let error = RefreshError::from(e);
+                    self.state.borrow_mut().last_error = Some(error.code);
+                    self.emit_error(&error, None);
                     None
                 }
             }
@@ -253,9 +254,15 @@ impl Inner {
 
     /// Every trigger ends here: report an expiry, then start a refresh if one is due.
     fn check(self: &Rc<Self>, manual: bool) {
+        let epoch = self.epoch.get();
+        // Read the initial expiration before the first decision, whoever makes it (the first
+        // check after start() or a refreshNow() before it), and only once.
+        self.initialise();
+        if self.epoch.get() != epoch {
+            return; // an error handler stopped us
+        }
         let now = now();
         let expired = self.state.borrow_mut().schedule.take_expiry(now);
-        let epoch = self.epoch.get();
         if let Some(expired_for) = expired {
             let expiration = self
                 .state
