@@ -17,6 +17,7 @@
 //! Nothing reaches the host page as an exception at run time: every failure becomes an `error`
 //! event and a retry. Tokens are never logged; debug output shows only their last characters.
 
+pub mod allocator;
 pub mod backoff;
 pub mod expiration;
 mod json_member;
@@ -57,3 +58,8 @@ pub use refresher::TokenRefresher;
 
 /// Milliseconds since the Unix epoch (an instant) or between two instants (a duration).
 pub type Millis = i64;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: allocator::SizeClasses<allocator::WasmMemory> =
+    allocator::SizeClasses::new(allocator::WasmMemory);
