@@ -11,8 +11,8 @@
 //!   Time is an input (`now`), so late timers, sleep and clock changes are just other inputs.
 //! - **A thin browser shell** that owns every timer and listener as a value whose `Drop` undoes
 //!   it, turns what fires into core inputs and turns the core's answers into calls: the token
-//!   provider ([`provider`]) and `embed.setAccessToken` ([`embed`]), both through wasm-bindgen
-//!   externs ([`bindings`]). [`refresher`] holds it together; `stop()` drops the running part.
+//!   provider (`provider`) and `embed.setAccessToken` (`embed`), both through wasm-bindgen
+//!   externs (`bindings`). `refresher` holds it together; `stop()` drops the running part.
 //!
 //! [`allocator`] replaces dlmalloc in the shipped wasm: a sixth of the package's bytes for a
 //! workload of a few small, repeated allocations.
