@@ -66,7 +66,7 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             };
             Source::Container { element, service }
         }
-        (_, element) if element.is_undefined() || element.is_null() => {
+        (_, element) if element.is_null_or_undefined() => {
             return Err(type_error(
                 "container is required: the element given to powerbi.embed (or pass embed)",
             ));
@@ -78,7 +78,7 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
         }
     };
     let provider = match get(options, "getNewAccessToken") {
-        f if f.is_undefined() || f.is_null() => None,
+        f if f.is_null_or_undefined() => None,
         f if f.is_function() => Some(f.unchecked_into()),
         _ => {
             return Err(type_error(
@@ -154,7 +154,7 @@ fn has_method(value: &JsValue, name: &str) -> bool {
 
 /// `undefined` or `null` gives `default`; anything else must be a number in `min..=max`.
 fn number(value: JsValue, default: f64, min: f64, max: f64, message: &str) -> Result<f64, JsValue> {
-    if value.is_undefined() || value.is_null() {
+    if value.is_null_or_undefined() {
         return Ok(default);
     }
     match value.as_f64() {

@@ -96,7 +96,7 @@ fn call_global(config: &Config) -> Result<JsValue, RefreshError> {
 /// `"<jwt>"`, `{ token, expiration }` (GenerateToken's shape), or MSAL's `{ accessToken, expiresOn }`.
 /// With no expiration, a JWT's `exp` claim says when the token expires.
 fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
-    if value.is_undefined() || value.is_null() {
+    if value.is_null_or_undefined() {
         return Err(RefreshError::new(
             Code::ProviderReturnedNothing,
             "the token provider answered null or undefined instead of { token, expiration }",
@@ -121,7 +121,7 @@ fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
             "the token provider answered an empty token",
         ));
     }
-    let expires_at = if expiration.is_undefined() || expiration.is_null() {
+    let expires_at = if expiration.is_null_or_undefined() {
         expiration::from_jwt(&token).map_err(|e| match e {
             ExpirationError::NoExpClaim => RefreshError::new(
                 Code::InvalidExpiration,

@@ -210,7 +210,7 @@ impl Inner {
             return;
         }
         let given = &self.config.expiration;
-        let expires_at = if given.is_undefined() || given.is_null() {
+        let expires_at = if given.is_null_or_undefined() {
             embed::resolve(&self.config.source)
                 .ok()
                 .and_then(|e| embed::current_token(&e))
