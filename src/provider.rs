@@ -7,7 +7,7 @@ use web_sys::AbortSignal;
 
 use crate::bindings;
 use crate::error::{Code, RefreshError};
-use crate::expiration::{self, ExpirationError};
+use crate::expiration;
 use crate::options::Config;
 use crate::schedule::Reason;
 use crate::{expiration_value, timeout, Millis};
@@ -122,13 +122,7 @@ fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
         ));
     }
     let expires_at = if expiration.is_null_or_undefined() {
-        expiration::from_jwt(&token).map_err(|e| match e {
-            ExpirationError::NoExpClaim => RefreshError::new(
-                Code::InvalidExpiration,
-                "no expiration in the answer and the token is not a JWT with an exp claim: answer { token, expiration }",
-            ),
-            other => other.into(),
-        })?
+        expiration::from_jwt(&token)?
     } else {
         expiration_value::read(&expiration)?
     };

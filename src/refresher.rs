@@ -220,9 +220,7 @@ impl Inner {
                 Ok(at) => Some(at),
                 Err(e) => {
                     // Refresh at once rather than guess; the event says what was wrong.
-                    let error = RefreshError::from(e);
-                    self.state.borrow_mut().last_error = Some(error.code);
-                    self.emit_error(&error, None);
+                    self.emit_error(&e.into(), None);
                     None
                 }
             }
@@ -326,7 +324,6 @@ impl Inner {
             Err(error) => {
                 let (retry_at, waiters) = {
                     let mut state = self.state.borrow_mut();
-                    state.last_error = Some(error.code);
                     (
                         state.schedule.failed(now),
                         std::mem::take(&mut state.waiters),
@@ -397,8 +394,13 @@ impl Inner {
         to_js(&status)
     }
 
+    /// Records the error for `status.lastError` and tells the handlers.
     fn emit_error(&self, error: &RefreshError, retry: Option<(Millis, Millis)>) {
-        let attempt = self.state.borrow().schedule.failures();
+        let attempt = {
+            let mut state = self.state.borrow_mut();
+            state.last_error = Some(error.code);
+            state.schedule.failures()
+        };
         self.log(error.code.as_str(), &error.message.into());
         let payload = events::Failed {
             kind: "error",
