@@ -11,6 +11,8 @@ pub enum EventName {
     Error,
     /// The embed's token expired before a new one arrived.
     Expired,
+    /// Something is off but handled (this device's clock).
+    Warning,
 }
 
 impl EventName {
@@ -19,6 +21,7 @@ impl EventName {
             "refreshed" => Some(Self::Refreshed),
             "error" => Some(Self::Error),
             "expired" => Some(Self::Expired),
+            "warning" => Some(Self::Warning),
             _ => None,
         }
     }
@@ -84,6 +87,17 @@ pub struct Expired {
     pub kind: &'static str,
     pub expiration: String,
     pub expired_for_ms: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Warning {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub code: &'static str,
+    pub message: &'static str,
+    /// The token issuer's clock minus this device's.
+    pub skew_ms: f64,
 }
 
 #[derive(Serialize)]

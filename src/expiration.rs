@@ -77,6 +77,12 @@ pub fn from_jwt(token: &str) -> Result<Millis, ExpirationError> {
     from_millis(seconds * 1000.0)
 }
 
+/// The `iat` claim of a JWT in milliseconds, if it has a plausible one.
+pub fn issued_at_jwt(token: &str) -> Option<Millis> {
+    let seconds = jwt::iat_seconds(token).filter(|s| *s < SECONDS_BELOW)?;
+    from_millis(seconds * 1000.0).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

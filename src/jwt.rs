@@ -1,18 +1,28 @@
-//! The `exp` claim of a JWT (Azure AD access tokens), read without verifying anything: the
-//! refresher only needs to know when the token stops working, not whether to trust it.
+//! The `exp` and `iat` claims of a JWT (Azure AD access tokens), read without verifying
+//! anything: the refresher only needs to know when the token stops working (and when the
+//! issuer's clock said it was made), not whether to trust it.
 
 use crate::json_member::top_level_number;
 
 /// Seconds since the epoch from the payload's `exp` claim, if the token is a JWS-compact JWT
 /// (`header.payload.signature`) whose payload is a JSON object with a numeric `exp`.
 pub fn exp_seconds(token: &str) -> Option<f64> {
+    claim_seconds(token, "exp")
+}
+
+/// The `iat` claim (issued at, seconds since the epoch on the issuer's clock).
+pub fn iat_seconds(token: &str) -> Option<f64> {
+    claim_seconds(token, "iat")
+}
+
+fn claim_seconds(token: &str, claim: &str) -> Option<f64> {
     let mut parts = token.trim().split('.');
     let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
     let json = base64url_decode(payload)?;
-    top_level_number(&json, "exp")
+    top_level_number(&json, claim)
 }
 
 /// Decodes base64url (RFC 4648 §5); padding is tolerated, as some issuers leave it in.
@@ -90,6 +100,8 @@ mod tests {
             r#"{"aud":"https://analysis.windows.net/powerbi/api","iss":"https://sts.windows.net/x/","iat":1764320000,"nbf":1764320000,"exp":1764324000,"scp":"Report.Read.All"}"#,
         );
         assert_eq!(exp_seconds(&token), Some(1_764_324_000.0));
+        assert_eq!(iat_seconds(&token), Some(1_764_320_000.0));
+        assert_eq!(iat_seconds(&jwt(r#"{"exp":1}"#)), None);
     }
 
     #[test]

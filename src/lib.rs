@@ -21,6 +21,7 @@
 //! event and a retry. Tokens are never logged; debug output shows only their last characters.
 
 pub mod allocator;
+pub mod anchor;
 pub mod backoff;
 pub mod expiration;
 mod json_member;

@@ -107,6 +107,18 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
         MAX_TIMER_MS,
         "maxRetryDelayMs must be a number of milliseconds, at least retryDelayMs",
     )?;
+    let check_interval_ms = timer_ms(
+        get(options, "checkIntervalMs"),
+        30_000.0,
+        "checkIntervalMs must be a number of milliseconds from 1 to 2147483647",
+    )?;
+    let min_gap = number(
+        get(options, "minRefreshGapMs"),
+        5_000.0,
+        0.0,
+        MAX_TIMER_MS,
+        "minRefreshGapMs must be a number of milliseconds from 0 to 2147483647",
+    )?;
     Ok(Config {
         source,
         report_id: get(options, "reportId"),
@@ -117,12 +129,10 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             margin: (minutes * 60_000.0) as Millis,
             retry_base: retry_base as Millis,
             retry_cap: retry_cap as Millis,
+            min_gap: min_gap as Millis,
+            check_interval: Millis::from(check_interval_ms),
         },
-        check_interval_ms: timer_ms(
-            get(options, "checkIntervalMs"),
-            30_000.0,
-            "checkIntervalMs must be a number of milliseconds from 1 to 2147483647",
-        )?,
+        check_interval_ms,
         provider_timeout_ms: timer_ms(
             get(options, "providerTimeoutMs"),
             30_000.0,

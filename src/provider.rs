@@ -5,17 +5,18 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
+use crate::anchor::Claims;
 use crate::bindings;
 use crate::error::{Code, RefreshError};
-use crate::expiration;
+use crate::expiration::{self, ExpirationError};
 use crate::options::Config;
 use crate::schedule::Reason;
 use crate::{expiration_value, timeout, Millis};
 
-/// A usable answer.
+/// A usable answer: the token and what it says about its life (on the issuer's clock).
 pub struct Token {
     pub token: String,
-    pub expires_at: Millis,
+    pub claims: Claims,
 }
 
 /// Calls the provider — the `getNewAccessToken` option with `{ reportId, groupId, reason, signal }`,
@@ -93,8 +94,10 @@ fn call_global(config: &Config) -> Result<JsValue, RefreshError> {
     })
 }
 
-/// `"<jwt>"`, `{ token, expiration }` (GenerateToken's shape), or MSAL's `{ accessToken, expiresOn }`.
-/// With no expiration, a JWT's `exp` claim says when the token expires.
+/// `"<jwt>"`, `{ token, expiration }` (GenerateToken's shape), or MSAL's `{ accessToken, expiresOn }`;
+/// optionally with `expiresIn` (seconds, as OAuth's `expires_in`) and `serverTime` (the issuer's
+/// clock), which anchor the deadline when this device's clock is off. With no expiration, a
+/// JWT's `exp` claim says when the token expires.
 fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
     if value.is_null_or_undefined() {
         return Err(RefreshError::new(
@@ -102,15 +105,22 @@ fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
             "the token provider answered null or undefined instead of { token, expiration }",
         ));
     }
-    let (token, expiration) = if value.is_string() {
-        (value.clone(), JsValue::UNDEFINED)
-    } else if value.is_object() && !value.is_function() {
-        (
-            either(value, "token", "accessToken"),
-            either(value, "expiration", "expiresOn"),
-        )
-    } else {
+    let is_object = value.is_object() && !value.is_function();
+    if !value.is_string() && !is_object {
         return Err(invalid_answer(value));
+    }
+    // The first of `keys` that is defined (aliases for MSAL's names).
+    let member = |keys: &[&str]| {
+        keys.iter()
+            .filter(|_| is_object)
+            .map(|key| Reflect::get(value, &(*key).into()).unwrap_or_default())
+            .find(|v| !v.is_undefined())
+            .unwrap_or_default()
+    };
+    let token = if is_object {
+        member(&["token", "accessToken"])
+    } else {
+        value.clone()
     };
     let Some(token) = token.as_string() else {
         return Err(invalid_answer(value));
@@ -121,12 +131,42 @@ fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
             "the token provider answered an empty token",
         ));
     }
-    let expires_at = if expiration.is_null_or_undefined() {
-        expiration::from_jwt(&token)?
-    } else {
-        expiration_value::read(&expiration)?
+    let expires_in = member(&["expiresIn"]);
+    let expires_in = match expires_in.as_f64() {
+        _ if expires_in.is_null_or_undefined() => None,
+        Some(seconds) if (0.0..=1e10).contains(&seconds) => Some((seconds * 1000.0) as Millis),
+        _ => {
+            return Err(RefreshError::new(
+                Code::InvalidExpiration,
+                "expiresIn must be the token's lifetime in seconds (a number, 0 or more)",
+            ))
+        }
     };
-    Ok(Token { token, expires_at })
+    let server_now = optional(&member(&["serverTime"]))?;
+    let expires_at = match optional(&member(&["expiration", "expiresOn"]))? {
+        Some(at) => Some(at),
+        // Without an expiration, a JWT's `exp`; `expiresIn` alone is enough too.
+        None => match (expiration::from_jwt(&token), expires_in) {
+            (Ok(at), _) => Some(at),
+            (Err(ExpirationError::NoExpClaim), Some(_)) => None,
+            (Err(e), _) => return Err(e.into()),
+        },
+    };
+    let claims = Claims {
+        expires_at,
+        expires_in,
+        server_now,
+        issued_at: expiration::issued_at_jwt(&token),
+    };
+    Ok(Token { token, claims })
+}
+
+/// An instant that may be absent (`null` or `undefined`).
+fn optional(value: &JsValue) -> Result<Option<Millis>, RefreshError> {
+    if value.is_null_or_undefined() {
+        return Ok(None);
+    }
+    Ok(Some(expiration_value::read(value)?))
 }
 
 fn invalid_answer(value: &JsValue) -> RefreshError {
@@ -135,14 +175,4 @@ fn invalid_answer(value: &JsValue) -> RefreshError {
         "the token provider must answer { token: string, expiration } or a JWT string",
         value.clone(),
     )
-}
-
-fn either(object: &JsValue, key: &str, alias: &str) -> JsValue {
-    let get = |k: &str| Reflect::get(object, &k.into()).unwrap_or_default();
-    let value = get(key);
-    if value.is_undefined() {
-        get(alias)
-    } else {
-        value
-    }
 }

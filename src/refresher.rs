@@ -1,9 +1,10 @@
 //! `TokenRefresher`, the class JavaScript sees: the browser shell around [`Schedule`].
 //!
-//! Every trigger (the interval, `visibilitychange`, a retry timer, `refreshNow()`) ends in
-//! [`Inner::check`], which asks the schedule and, if a refresh is due, spawns one. `stop()` drops
-//! the running part (timers and listeners undo themselves) and bumps `epoch`, so a refresh still
-//! in flight sees it was abandoned and applies nothing.
+//! Every trigger (the interval, the one-shot wake timer, `visibilitychange`, `pageshow`, `focus`,
+//! `online`, `resume`, `refreshNow()`) ends in [`Inner::check`], which asks the schedule and, if
+//! a refresh is due, spawns one; then it arms the wake timer for the next moment the schedule
+//! names. `stop()` drops the running part (timers and listeners undo themselves) and bumps
+//! `epoch`, so a refresh still in flight sees it was abandoned and applies nothing.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -14,13 +15,14 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
+use crate::anchor::{self, AnchorError};
 use crate::bindings::Options;
 use crate::error::{Code, RefreshError};
 use crate::events::{self, EventName, Handlers};
 use crate::listener::EventListener;
 use crate::options::{self, Config, MAX_TIMER_MS};
 use crate::redact::redact;
-use crate::schedule::{Reason, Schedule};
+use crate::schedule::{Reason, Schedule, Trigger};
 use crate::{debug_log, embed, expiration, expiration_value, provider, registry, Millis};
 
 /// Keeps an embedded Power BI item's access token fresh. See the README for the options.
@@ -37,7 +39,9 @@ pub struct Inner {
     state: RefCell<State>,
     handlers: RefCell<Handlers>,
     running: RefCell<Option<Running>>,
-    retry: RefCell<Option<Timeout>>,
+    /// One-shot timer for the schedule's next moment (due time or retry): timers armed from a
+    /// promise or an event are throttled far less in hidden tabs than the interval.
+    wake: RefCell<Option<Timeout>>,
     /// Bumped by `stop()`: a refresh that started under an older epoch applies nothing.
     epoch: Cell<u32>,
 }
@@ -51,17 +55,31 @@ struct State {
     abort: Option<AbortController>,
     last_error: Option<Code>,
     refresh_count: u32,
+    /// A `ClockSkew` warning was given and no token since showed the clocks agree.
+    skew_reported: bool,
 }
 
 /// What runs between `start()` and `stop()`; dropping it clears the interval and removes the
-/// listener.
+/// listeners.
 struct Running {
     _interval: Interval,
-    _visibility: EventListener,
+    _listeners: Vec<EventListener>,
 }
 
 fn now() -> Millis {
     js_sys::Date::now() as Millis
+}
+
+/// `performance.now()`: cannot be set by anyone, unlike `Date.now()`.
+fn monotonic() -> Millis {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0, |p| p.now() as Millis)
+}
+
+/// `false` only when the browser is sure it is offline.
+fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
 fn iso(ms: Millis) -> String {
@@ -93,17 +111,19 @@ impl TokenRefresher {
                     abort: None,
                     last_error: None,
                     refresh_count: 0,
+                    skew_reported: false,
                 }),
                 handlers: RefCell::default(),
                 running: RefCell::new(None),
-                retry: RefCell::new(None),
+                wake: RefCell::new(None),
                 epoch: Cell::new(0),
             }),
         })
     }
 
-    /// Starts checking: at once, then every `checkIntervalMs` and whenever the page becomes
-    /// visible. Calling it again while running does nothing.
+    /// Starts checking: at once, then every `checkIntervalMs`, when a refresh is due, and
+    /// whenever the page may have been away (visible again, shown, focused, online, resumed).
+    /// Calling it again while running does nothing.
     pub fn start(&self) {
         self.inner.start();
     }
@@ -126,7 +146,8 @@ impl TokenRefresher {
         promise
     }
 
-    /// Adds a handler for `"refreshed"`, `"error"` or `"expired"`; throws on any other name.
+    /// Adds a handler for `"refreshed"`, `"error"`, `"expired"` or `"warning"`; throws on any
+    /// other name.
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: &str, handler: Function) -> Result<(), JsValue> {
         let name = event_name(name)?;
@@ -157,7 +178,10 @@ impl TokenRefresher {
 
 fn event_name(name: &str) -> Result<EventName, JsValue> {
     EventName::parse(name).ok_or_else(|| {
-        js_sys::TypeError::new("unknown event: use \"refreshed\", \"error\" or \"expired\"").into()
+        js_sys::TypeError::new(
+            "unknown event: use \"refreshed\", \"error\", \"expired\" or \"warning\"",
+        )
+        .into()
     })
 }
 
@@ -178,17 +202,41 @@ impl Inner {
             let weak = weak.clone();
             move || with(&weak, |inner| inner.check(false))
         });
-        let visibility = EventListener::new(&document.clone().into(), "visibilitychange", {
+        let check_on = |target: &web_sys::EventTarget, name: &'static str| {
             let weak = weak.clone();
-            move |_| {
-                if !document.hidden() {
-                    with(&weak, |inner| inner.check(false));
+            EventListener::new(target, name, move |_| {
+                with(&weak, |inner| inner.check(false));
+            })
+        };
+        let mut listeners = vec![
+            check_on(&document, "resume"),
+            check_on(&window, "pageshow"),
+            check_on(&window, "focus"),
+            EventListener::new(&window, "online", {
+                let weak = weak.clone();
+                move |_| {
+                    with(&weak, |inner| {
+                        inner.state.borrow_mut().schedule.online_again();
+                        inner.check(false);
+                    })
                 }
-            }
-        });
+            }),
+        ];
+        listeners.push(EventListener::new(
+            &document.clone().into(),
+            "visibilitychange",
+            {
+                let weak = weak.clone();
+                move |_| {
+                    if !document.hidden() {
+                        with(&weak, |inner| inner.check(false));
+                    }
+                }
+            },
+        ));
         *self.running.borrow_mut() = Some(Running {
             _interval: interval,
-            _visibility: visibility,
+            _listeners: listeners,
         });
         self.log("started", &JsValue::UNDEFINED);
         // The first check runs after start() returns, so its events reach handlers added later
@@ -231,9 +279,9 @@ impl Inner {
 
     fn stop(&self) {
         let running = self.running.borrow_mut().take();
-        let retry = self.retry.borrow_mut().take();
+        let wake = self.wake.borrow_mut().take();
         let was_running = running.is_some();
-        drop((running, retry));
+        drop((running, wake));
         self.epoch.set(self.epoch.get().wrapping_add(1));
         let (abort, waiters) = {
             let mut state = self.state.borrow_mut();
@@ -250,7 +298,8 @@ impl Inner {
         registry::release(self);
     }
 
-    /// Every trigger ends here: report an expiry, then start a refresh if one is due.
+    /// Every trigger ends here: notice a clock change or a wake-up, report an expiry, start a
+    /// refresh if one is due, and arm the wake timer for the next moment that matters.
     fn check(self: &Rc<Self>, manual: bool) {
         let epoch = self.epoch.get();
         // Read the initial expiration before the first decision, whoever makes it (the first
@@ -260,6 +309,10 @@ impl Inner {
             return; // an error handler stopped us
         }
         let now = now();
+        let disturbed = self.state.borrow_mut().schedule.observe(now, monotonic());
+        if let Some(disturbance) = disturbed {
+            self.log("clock or sleep", &format!("{disturbance:?}").into());
+        }
         let expired = self.state.borrow_mut().schedule.take_expiry(now);
         if let Some(expired_for) = expired {
             let expiration = self
@@ -282,11 +335,27 @@ impl Inner {
                 return; // a handler stopped us
             }
         }
-        let reason = self.state.borrow_mut().schedule.poll(now, manual);
+        let trigger = Trigger {
+            manual,
+            online: online(),
+        };
+        let reason = self.state.borrow_mut().schedule.poll(now, trigger);
         if let Some(reason) = reason {
-            *self.retry.borrow_mut() = None;
             wasm_bindgen_futures::spawn_local(Rc::clone(self).refresh(reason, epoch));
         }
+        self.arm_wake(now);
+    }
+
+    /// Replaces the wake timer with one for the schedule's next moment, if running.
+    fn arm_wake(self: &Rc<Self>, now: Millis) {
+        let next = self.state.borrow().schedule.next_wake(now, online());
+        let timer = next.filter(|_| self.running.borrow().is_some()).map(|at| {
+            let weak = Rc::downgrade(self);
+            Timeout::new(timer_delay(at, now), move || {
+                with(&weak, |inner| inner.check(false));
+            })
+        });
+        *self.wake.borrow_mut() = timer;
     }
 
     async fn refresh(self: Rc<Self>, reason: Reason, epoch: u32) {
@@ -325,21 +394,17 @@ impl Inner {
                 let (retry_at, waiters) = {
                     let mut state = self.state.borrow_mut();
                     (
-                        state.schedule.failed(now),
+                        state.schedule.failed(now, js_sys::Math::random()),
                         std::mem::take(&mut state.waiters),
                     )
                 };
                 let running = self.running.borrow().is_some();
-                if running {
-                    let weak = Rc::downgrade(&self);
-                    let timer = Timeout::new(timer_delay(retry_at, now), move || {
-                        with(&weak, |inner| inner.check(false));
-                    });
-                    *self.retry.borrow_mut() = Some(timer);
-                }
                 self.emit_error(&error, running.then_some((retry_at, now)));
                 settle(waiters, false);
             }
+        }
+        if self.epoch.get() == epoch {
+            self.arm_wake(now);
         }
     }
 
@@ -363,17 +428,47 @@ impl Inner {
             }
         }
         let token = answer?;
-        if token.expires_at <= now() {
-            return Err(RefreshError::new(
-                Code::TokenAlreadyExpired,
-                "the token provider answered a token that has already expired (check the server's and this device's clocks)",
-            ));
-        }
+        let anchored = match anchor::anchor(now(), token.claims) {
+            Ok(anchored) => anchored,
+            Err(AnchorError::AlreadyExpired) => {
+                return Err(RefreshError::new(
+                    Code::TokenAlreadyExpired,
+                    "the token provider answered a token that had already expired (if this device's clock is wrong, answer serverTime or expiresIn too)",
+                ))
+            }
+            Err(AnchorError::NoExpiration) => {
+                return Err(crate::expiration::ExpirationError::NoExpClaim.into())
+            }
+        };
+        self.note_skew(anchored.skew);
         // Asked again: the embed may have been replaced while the provider worked.
         let target = embed::resolve(&self.config.source)?;
         self.log("new token", &redact(&token.token).into());
         embed::set_token(&target, &token.token, self.config.set_token_timeout_ms).await?;
-        Ok(Some(token.expires_at))
+        Ok(Some(anchored.expires_at))
+    }
+
+    /// One `warning` while this device's clock disagrees with the token issuer's; the deadline
+    /// is already anchored on the issuer's clock, so nothing else changes.
+    fn note_skew(&self, skew: Option<Millis>) {
+        let first = {
+            let mut state = self.state.borrow_mut();
+            let first = skew.is_some() && !state.skew_reported;
+            state.skew_reported = skew.is_some();
+            first
+        };
+        if let (true, Some(skew)) = (first, skew) {
+            self.emit(
+                EventName::Warning,
+                &events::Warning {
+                    kind: "warning",
+                    code: "ClockSkew",
+                    message: "this device's clock differs from the token issuer's; deadlines follow the issuer's",
+                    skew_ms: skew as f64,
+                },
+                None,
+            );
+        }
     }
 
     fn status(&self) -> JsValue {

@@ -2,7 +2,8 @@
 //!
 //! Pure and clock-free: every input carries `now`, read from the wall clock by the shell each time
 //! something fires, so a check that runs late (throttled timer, sleep) still decides on the real
-//! time left.
+//! time left. [`Schedule::observe`] compares the wall clock with a monotonic one to notice a clock
+//! turned back or a page that slept, and [`Schedule::next_wake`] tells the shell when to look again.
 
 use crate::{backoff, Millis};
 
@@ -11,11 +12,20 @@ use crate::{backoff, Millis};
 pub struct Policy {
     /// Refresh when the token expires within this much (`minutesBeforeExpiration`).
     pub margin: Millis,
-    /// First retry delay after a failure; doubles per failure in a row.
+    /// Ceiling of the first retry delay after a failure; the ceiling doubles per failure in a row.
     pub retry_base: Millis,
-    /// Longest retry delay.
+    /// Largest retry delay.
     pub retry_cap: Millis,
+    /// Shortest time between the starts of two refreshes not asked for by `refreshNow()`: a
+    /// loop guard against tokens that live too short or look expired on arrival.
+    pub min_gap: Millis,
+    /// How often the shell's interval checks; a check far later than this means sleep or
+    /// heavy throttling.
+    pub check_interval: Millis,
 }
+
+/// Clocks may disagree by this much (timer jitter, rounding) before it means anything.
+pub const CLOCK_TOLERANCE: Millis = 2_000;
 
 /// Why a refresh starts; handed to the token provider as `reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +51,42 @@ impl Reason {
     }
 }
 
+/// What fired a check, as far as the decision cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigger {
+    /// `refreshNow()`: skips the margin, the retry delay, the gap and the offline pause, never
+    /// the single flight.
+    pub manual: bool,
+    /// `navigator.onLine`; while it is false no automatic attempt is made (they would only fail
+    /// and push the next retry further away).
+    pub online: bool,
+}
+
+impl Trigger {
+    pub const AUTO: Self = Self {
+        manual: false,
+        online: true,
+    };
+    pub const MANUAL: Self = Self {
+        manual: true,
+        online: true,
+    };
+    pub const OFFLINE: Self = Self {
+        manual: false,
+        online: false,
+    };
+}
+
+/// Something [`Schedule::observe`] noticed between two checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disturbance {
+    /// The wall clock moved back by this much: deadlines were moved with it.
+    ClockBack(Millis),
+    /// This check came this long after the previous one, far later than the interval: the page
+    /// slept, was frozen or throttled, or the clock jumped forward. Any retry wait is dropped.
+    Late(Millis),
+}
+
 #[derive(Debug, Clone)]
 pub struct Schedule {
     policy: Policy,
@@ -51,6 +97,10 @@ pub struct Schedule {
     in_flight: bool,
     failures: u32,
     retry_at: Option<Millis>,
+    /// Start of the last automatic refresh, for the minimum gap.
+    last_start: Option<Millis>,
+    /// `(wall, monotonic)` at the last [`observe`](Self::observe).
+    last_seen: Option<(Millis, Millis)>,
     expiry_reported: bool,
 }
 
@@ -63,6 +113,8 @@ impl Schedule {
             in_flight: false,
             failures: 0,
             retry_at: None,
+            last_start: None,
+            last_seen: None,
             expiry_reported: false,
         }
     }
@@ -82,11 +134,47 @@ impl Schedule {
         self.expires_at.map(|at| at.saturating_sub(self.lead()))
     }
 
+    /// Called first by every check with both clocks. The wall clock (`Date.now()`) says how
+    /// much time the token has left; the monotonic one (`performance.now()`) cannot be set by
+    /// anyone, so a wall clock that advanced less than it was turned back. A monotonic clock
+    /// that advanced less than the wall clock proves nothing: it stops during sleep on some
+    /// systems, so that case is treated as sleep, where the wall clock is right.
+    pub fn observe(&mut self, wall: Millis, mono: Millis) -> Option<Disturbance> {
+        let previous = self.last_seen.replace((wall, mono));
+        let (last_wall, last_mono) = previous?;
+        let (walled, slept) = (
+            wall.saturating_sub(last_wall),
+            mono.saturating_sub(last_mono),
+        );
+        let back = slept.saturating_sub(walled);
+        if back > CLOCK_TOLERANCE {
+            let earlier = |at: Millis| at.saturating_sub(back);
+            self.expires_at = self.expires_at.map(earlier);
+            self.last_start = self.last_start.map(earlier);
+            self.retry_at = None;
+            return Some(Disturbance::ClockBack(back));
+        }
+        let late_after = self
+            .policy
+            .check_interval
+            .saturating_mul(2)
+            .saturating_add(60_000);
+        if walled > late_after {
+            self.retry_at = None;
+            return Some(Disturbance::Late(walled));
+        }
+        None
+    }
+
+    /// The network came back (`online`): the next check may try at once.
+    pub fn online_again(&mut self) {
+        self.retry_at = None;
+    }
+
     /// Called by every trigger. `Some(reason)` means a refresh starts now: the schedule counts it
     /// as in flight until [`succeeded`](Self::succeeded), [`failed`](Self::failed) or
-    /// [`abandoned`](Self::abandoned). Never two at once. `manual` skips the margin and any retry
-    /// delay, not the single flight.
-    pub fn poll(&mut self, now: Millis, manual: bool) -> Option<Reason> {
+    /// [`abandoned`](Self::abandoned). Never two at once.
+    pub fn poll(&mut self, now: Millis, trigger: Trigger) -> Option<Reason> {
         if self.in_flight {
             return None;
         }
@@ -96,15 +184,38 @@ impl Schedule {
             (_, Some(due)) if now >= due => Some(Reason::Expiring),
             _ => None,
         };
-        let reason = if manual {
+        let reason = if trigger.manual {
             reason.or(Some(Reason::Manual))
-        } else if self.retry_at.is_some_and(|retry| now < retry) {
+        } else if !trigger.online || self.earliest_retry().is_some_and(|at| now < at) {
             None
         } else {
+            if reason.is_some() {
+                self.last_start = Some(now);
+            }
             reason
         };
         self.in_flight = reason.is_some();
         reason
+    }
+
+    /// The earliest an automatic refresh may start, by the retry delay and the minimum gap.
+    fn earliest_retry(&self) -> Option<Millis> {
+        let gap_end = self
+            .last_start
+            .map(|at| at.saturating_add(self.policy.min_gap));
+        self.retry_at.max(gap_end)
+    }
+
+    /// When the shell should check next, by its one-shot timer: the due time, pushed back by a
+    /// retry delay or the minimum gap. `None` while a refresh is in flight (its end re-arms)
+    /// or offline (`online` re-checks). One-shot timers armed from an event or a promise are
+    /// barely throttled in hidden tabs, unlike the interval (once a minute in Chrome).
+    pub fn next_wake(&self, now: Millis, online: bool) -> Option<Millis> {
+        if self.in_flight || !online {
+            return None;
+        }
+        let due = self.due_at().unwrap_or(now);
+        Some(due.max(self.earliest_retry().unwrap_or(due)))
     }
 
     /// Once per token: `Some(ms expired)` the first time a check finds it past its expiration.
@@ -127,9 +238,12 @@ impl Schedule {
         self.expiry_reported = false;
     }
 
-    /// The refresh failed; returns when the next attempt is due. The delay doubles per failure
-    /// in a row but never runs past half the time the current token has left.
-    pub fn failed(&mut self, now: Millis) -> Millis {
+    /// The refresh failed; returns when the next attempt is due. Full jitter: the delay is
+    /// drawn by `random` (in `0.0..1.0`) between half the base delay and a ceiling that doubles
+    /// per failure in a row up to the cap, so many pages failing together do not retry
+    /// together; it never runs past half the time the current token has left, and never below
+    /// half the base delay, so there is no tight loop even at the last second.
+    pub fn failed(&mut self, now: Millis, random: f64) -> Millis {
         self.in_flight = false;
         self.failures = self.failures.saturating_add(1);
         let Policy {
@@ -137,13 +251,15 @@ impl Schedule {
             retry_cap,
             ..
         } = self.policy;
-        let mut delay = backoff::delay(self.failures, retry_base, retry_cap);
+        let floor = (retry_base / 2).max(1);
+        let ceiling = backoff::delay(self.failures, retry_base, retry_cap).max(floor);
+        let mut delay = floor + ((ceiling - floor) as f64 * random.clamp(0.0, 1.0)) as Millis;
         if let Some(left) = self
             .expires_at
             .map(|at| at.saturating_sub(now))
             .filter(|left| *left > 0)
         {
-            delay = delay.min((left / 2).max(retry_base));
+            delay = delay.min((left / 2).max(floor));
         }
         let at = now.saturating_add(delay);
         self.retry_at = Some(at);
@@ -184,6 +300,8 @@ mod tests {
         margin: 10 * MIN,
         retry_base: 5_000,
         retry_cap: 5 * MIN,
+        min_gap: 0,
+        check_interval: 30_000,
     };
 
     fn expiring_at(at: Millis) -> Schedule {
@@ -193,7 +311,7 @@ mod tests {
     #[test]
     fn unknown_expiration_refreshes_at_once() {
         assert_eq!(
-            Schedule::new(POLICY, None).poll(NOW, false),
+            Schedule::new(POLICY, None).poll(NOW, Trigger::AUTO),
             Some(Reason::Unknown)
         );
     }
@@ -202,37 +320,37 @@ mod tests {
     fn every_edge_of_the_margin() {
         let at = NOW + 10 * MIN;
         assert_eq!(
-            expiring_at(at + 1).poll(NOW, false),
+            expiring_at(at + 1).poll(NOW, Trigger::AUTO),
             None,
             "1 ms outside the margin"
         );
         assert_eq!(
-            expiring_at(at).poll(NOW, false),
+            expiring_at(at).poll(NOW, Trigger::AUTO),
             Some(Reason::Expiring),
             "exactly at the margin"
         );
         assert_eq!(
-            expiring_at(at - 1).poll(NOW, false),
+            expiring_at(at - 1).poll(NOW, Trigger::AUTO),
             Some(Reason::Expiring),
             "1 ms inside"
         );
         assert_eq!(
-            expiring_at(NOW + 1).poll(NOW, false),
+            expiring_at(NOW + 1).poll(NOW, Trigger::AUTO),
             Some(Reason::Expiring),
             "1 ms left"
         );
         assert_eq!(
-            expiring_at(NOW).poll(NOW, false),
+            expiring_at(NOW).poll(NOW, Trigger::AUTO),
             Some(Reason::Expired),
             "expires this instant"
         );
         assert_eq!(
-            expiring_at(NOW - 1).poll(NOW, false),
+            expiring_at(NOW - 1).poll(NOW, Trigger::AUTO),
             Some(Reason::Expired),
             "1 ms ago"
         );
         assert_eq!(
-            expiring_at(NOW - 8 * 60 * MIN).poll(NOW, false),
+            expiring_at(NOW - 8 * 60 * MIN).poll(NOW, Trigger::AUTO),
             Some(Reason::Expired),
             "hours ago"
         );
@@ -244,9 +362,12 @@ mod tests {
             margin: 0,
             ..POLICY
         };
-        assert_eq!(Schedule::new(zero, Some(NOW + 1)).poll(NOW, false), None);
         assert_eq!(
-            Schedule::new(zero, Some(NOW)).poll(NOW, false),
+            Schedule::new(zero, Some(NOW + 1)).poll(NOW, Trigger::AUTO),
+            None
+        );
+        assert_eq!(
+            Schedule::new(zero, Some(NOW)).poll(NOW, Trigger::AUTO),
             Some(Reason::Expired)
         );
         let half_minute = Policy {
@@ -254,11 +375,11 @@ mod tests {
             ..POLICY
         };
         assert_eq!(
-            Schedule::new(half_minute, Some(NOW + 30_001)).poll(NOW, false),
+            Schedule::new(half_minute, Some(NOW + 30_001)).poll(NOW, Trigger::AUTO),
             None
         );
         assert_eq!(
-            Schedule::new(half_minute, Some(NOW + 30_000)).poll(NOW, false),
+            Schedule::new(half_minute, Some(NOW + 30_000)).poll(NOW, Trigger::AUTO),
             Some(Reason::Expiring)
         );
     }
@@ -266,26 +387,26 @@ mod tests {
     #[test]
     fn single_flight() {
         let mut s = expiring_at(NOW + MIN);
-        assert_eq!(s.poll(NOW, false), Some(Reason::Expiring));
+        assert_eq!(s.poll(NOW, Trigger::AUTO), Some(Reason::Expiring));
         assert!(s.in_flight());
-        assert_eq!(s.poll(NOW + 1, false), None);
+        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), None);
         assert_eq!(
-            s.poll(NOW + 2, true),
+            s.poll(NOW + 2, Trigger::MANUAL),
             None,
             "refreshNow joins, never starts a second call"
         );
         s.succeeded(NOW + 3, NOW + 60 * MIN);
         assert!(!s.in_flight());
-        assert_eq!(s.poll(NOW + 4, false), None);
+        assert_eq!(s.poll(NOW + 4, Trigger::AUTO), None);
     }
 
     #[test]
     fn manual_refresh_of_a_fresh_token() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        assert_eq!(s.poll(NOW, true), Some(Reason::Manual));
+        assert_eq!(s.poll(NOW, Trigger::MANUAL), Some(Reason::Manual));
         let mut s = expiring_at(NOW - 1);
         assert_eq!(
-            s.poll(NOW, true),
+            s.poll(NOW, Trigger::MANUAL),
             Some(Reason::Expired),
             "the real reason wins"
         );
@@ -294,39 +415,49 @@ mod tests {
     #[test]
     fn success_moves_the_due_time() {
         let mut s = expiring_at(NOW + MIN);
-        s.poll(NOW, false);
+        s.poll(NOW, Trigger::AUTO);
         s.succeeded(NOW, NOW + 60 * MIN);
         assert_eq!(s.expires_at(), Some(NOW + 60 * MIN));
         assert_eq!(s.due_at(), Some(NOW + 50 * MIN));
-        assert_eq!(s.poll(NOW + 50 * MIN - 1, false), None);
-        assert_eq!(s.poll(NOW + 50 * MIN, false), Some(Reason::Expiring));
+        assert_eq!(s.poll(NOW + 50 * MIN - 1, Trigger::AUTO), None);
+        assert_eq!(
+            s.poll(NOW + 50 * MIN, Trigger::AUTO),
+            Some(Reason::Expiring)
+        );
     }
 
     #[test]
     fn short_lived_tokens_refresh_at_half_life_not_every_check() {
         let mut s = Schedule::new(POLICY, None);
-        s.poll(NOW, false);
+        s.poll(NOW, Trigger::AUTO);
         s.succeeded(NOW, NOW + 3 * MIN);
         assert_eq!(s.due_at(), Some(NOW + 3 * MIN / 2));
         assert_eq!(
-            s.poll(NOW + 30_000, false),
+            s.poll(NOW + 30_000, Trigger::AUTO),
             None,
             "a check 30 s later does not refresh"
         );
-        assert_eq!(s.poll(NOW + 3 * MIN / 2, false), Some(Reason::Expiring));
+        assert_eq!(
+            s.poll(NOW + 3 * MIN / 2, Trigger::AUTO),
+            Some(Reason::Expiring)
+        );
     }
 
     #[test]
     fn failures_back_off_then_recover() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.poll(NOW + 50 * MIN, false);
+        s.poll(NOW + 50 * MIN, Trigger::AUTO);
         let t = NOW + 50 * MIN;
-        assert_eq!(s.failed(t), t + 5_000);
+        assert_eq!(s.failed(t, 1.0), t + 5_000);
         assert_eq!(s.failures(), 1);
-        assert_eq!(s.poll(t + 4_999, false), None, "waits out the retry delay");
-        assert_eq!(s.poll(t + 5_000, false), Some(Reason::Expiring));
-        assert_eq!(s.failed(t + 5_000), t + 15_000, "doubles");
-        s.poll(t + 15_000, false);
+        assert_eq!(
+            s.poll(t + 4_999, Trigger::AUTO),
+            None,
+            "waits out the retry delay"
+        );
+        assert_eq!(s.poll(t + 5_000, Trigger::AUTO), Some(Reason::Expiring));
+        assert_eq!(s.failed(t + 5_000, 1.0), t + 15_000, "doubles");
+        s.poll(t + 15_000, Trigger::AUTO);
         s.succeeded(t + 15_500, t + 75 * MIN);
         assert_eq!((s.failures(), s.retry_at()), (0, None));
     }
@@ -334,18 +465,18 @@ mod tests {
     #[test]
     fn retries_come_sooner_as_expiry_nears() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.poll(NOW + 50 * MIN, false);
+        s.poll(NOW + 50 * MIN, Trigger::AUTO);
         for _ in 0..7 {
-            s.failed(NOW + 50 * MIN);
+            s.failed(NOW + 50 * MIN, 1.0);
         }
         // 7 failures would wait the 5 min cap; 10 min are left, so half of that.
         assert_eq!(s.retry_at(), Some(NOW + 55 * MIN));
         let mut s = expiring_at(NOW + 4_000);
-        s.poll(NOW, false);
+        s.poll(NOW, Trigger::AUTO);
         assert_eq!(
-            s.failed(NOW),
-            NOW + 5_000,
-            "never below the base delay: no tight loop"
+            s.failed(NOW, 1.0),
+            NOW + 2_500,
+            "never below half the base delay: no tight loop"
         );
     }
 
@@ -355,10 +486,10 @@ mod tests {
         let mut t = NOW;
         let mut delays = vec![];
         for _ in 0..8 {
-            assert_eq!(s.poll(t, false), Some(Reason::Expired));
-            let next = s.failed(t);
+            assert_eq!(s.poll(t, Trigger::AUTO), Some(Reason::Expired));
+            let next = s.failed(t, 1.0);
             delays.push(next - t);
-            assert_eq!(s.poll(next - 1, false), None);
+            assert_eq!(s.poll(next - 1, Trigger::AUTO), None);
             t = next;
         }
         assert_eq!(
@@ -373,7 +504,7 @@ mod tests {
         assert_eq!(s.take_expiry(NOW - 1), None);
         assert_eq!(s.take_expiry(NOW + 7), Some(7));
         assert_eq!(s.take_expiry(NOW + 8), None);
-        s.poll(NOW + 9, false);
+        s.poll(NOW + 9, Trigger::AUTO);
         s.succeeded(NOW + 10, NOW + 20);
         assert_eq!(s.take_expiry(NOW + 25), Some(5));
     }
@@ -381,19 +512,142 @@ mod tests {
     #[test]
     fn abandoned_refresh_frees_the_flight() {
         let mut s = expiring_at(NOW);
-        assert!(s.poll(NOW, false).is_some());
+        assert!(s.poll(NOW, Trigger::AUTO).is_some());
         s.abandoned();
         assert!(!s.in_flight());
         assert_eq!(s.expires_at(), Some(NOW));
-        assert!(s.poll(NOW, false).is_some());
+        assert!(s.poll(NOW, Trigger::AUTO).is_some());
     }
 
     #[test]
     fn far_future_expirations_do_not_overflow() {
         let mut s = expiring_at(Millis::MAX);
-        assert_eq!(s.poll(NOW, false), None);
+        assert_eq!(s.poll(NOW, Trigger::AUTO), None);
         let mut s = expiring_at(Millis::MIN);
-        assert_eq!(s.poll(NOW, false), Some(Reason::Expired));
-        assert_eq!(s.failed(Millis::MAX - 1), Millis::MAX);
+        assert_eq!(s.poll(NOW, Trigger::AUTO), Some(Reason::Expired));
+        assert_eq!(s.failed(Millis::MAX - 1, 1.0), Millis::MAX);
+    }
+
+    #[test]
+    fn full_jitter_between_half_the_base_and_the_doubling_ceiling() {
+        let mut s = expiring_at(NOW + 24 * 60 * MIN);
+        s.poll(NOW, Trigger::MANUAL);
+        assert_eq!(
+            s.failed(NOW, 0.0),
+            NOW + 2_500,
+            "lowest draw: half the base"
+        );
+        assert_eq!(
+            s.failed(NOW, 0.5),
+            NOW + 6_250,
+            "2nd failure: 2.5 s to 10 s"
+        );
+        assert_eq!(s.failed(NOW, 0.999_999), NOW + 19_999, "3rd: up to 20 s");
+        for _ in 0..20 {
+            s.failed(NOW, 1.0);
+        }
+        assert_eq!(s.retry_at(), Some(NOW + 5 * MIN), "capped");
+        assert_eq!(s.failed(NOW, 7.0), NOW + 5 * MIN, "a bad draw is clamped");
+        assert_eq!(s.failed(NOW, f64::NAN), NOW + 2_500, "NaN draws the floor");
+    }
+
+    #[test]
+    fn minimum_gap_between_automatic_refreshes() {
+        let gap = Policy {
+            min_gap: 10_000,
+            ..POLICY
+        };
+        let mut s = Schedule::new(gap, None);
+        assert_eq!(s.poll(NOW, Trigger::AUTO), Some(Reason::Unknown));
+        // A token that arrives already inside the margin and lives 2 s.
+        s.succeeded(NOW + 100, NOW + 2_100);
+        assert_eq!(
+            s.poll(NOW + 1_100, Trigger::AUTO),
+            None,
+            "due, but too soon"
+        );
+        assert_eq!(s.next_wake(NOW + 1_100, true), Some(NOW + 10_000));
+        assert_eq!(s.poll(NOW + 9_999, Trigger::AUTO), None);
+        assert_eq!(s.poll(NOW + 10_000, Trigger::AUTO), Some(Reason::Expired));
+        s.abandoned();
+        assert_eq!(
+            s.poll(NOW + 10_001, Trigger::MANUAL),
+            Some(Reason::Expired),
+            "refreshNow is not held back by the gap"
+        );
+    }
+
+    #[test]
+    fn offline_pauses_automatic_attempts_only() {
+        let mut s = expiring_at(NOW - 1);
+        assert_eq!(s.poll(NOW, Trigger::OFFLINE), None);
+        assert_eq!(s.next_wake(NOW, false), None, "the online event re-checks");
+        assert_eq!(s.failures(), 0, "no retry burnt");
+        let manual_offline = Trigger {
+            manual: true,
+            online: false,
+        };
+        assert_eq!(s.poll(NOW, manual_offline), Some(Reason::Expired));
+        s.failed(NOW, 1.0);
+        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), None, "retry delay");
+        s.online_again();
+        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), Some(Reason::Expired));
+    }
+
+    #[test]
+    fn next_wake_is_the_due_time_or_the_retry() {
+        let mut s = expiring_at(NOW + 60 * MIN);
+        assert_eq!(s.next_wake(NOW, true), Some(NOW + 50 * MIN));
+        assert_eq!(Schedule::new(POLICY, None).next_wake(NOW, true), Some(NOW));
+        s.poll(NOW + 50 * MIN, Trigger::AUTO);
+        assert_eq!(s.next_wake(NOW + 50 * MIN, true), None, "in flight");
+        let retry = s.failed(NOW + 50 * MIN, 1.0);
+        assert_eq!(s.next_wake(NOW + 50 * MIN, true), Some(retry));
+    }
+
+    #[test]
+    fn a_clock_turned_back_moves_the_deadlines_with_it() {
+        let mut s = expiring_at(NOW + 60 * MIN);
+        assert_eq!(s.observe(NOW, 1_000), None);
+        assert_eq!(s.observe(NOW + 30_000, 31_000), None, "a normal tick");
+        // 30 s later by the monotonic clock, an hour earlier by the wall clock.
+        let wall = NOW + 60_000 - 60 * MIN;
+        assert_eq!(
+            s.observe(wall, 61_000),
+            Some(Disturbance::ClockBack(60 * MIN))
+        );
+        assert_eq!(s.expires_at(), Some(NOW), "same instant, new clock");
+        // 59 minutes were left before the change and still are: due in 49.
+        assert_eq!(s.poll(wall + 49 * MIN - 1, Trigger::AUTO), None);
+        assert_eq!(
+            s.poll(wall + 49 * MIN, Trigger::AUTO),
+            Some(Reason::Expiring)
+        );
+        let mut s = expiring_at(NOW + 60 * MIN);
+        s.observe(NOW, 0);
+        assert_eq!(s.observe(NOW + 29_000, 30_500), None, "jitter is tolerated");
+    }
+
+    #[test]
+    fn a_late_check_drops_the_retry_wait() {
+        let mut s = expiring_at(NOW - MIN);
+        s.observe(NOW, 0);
+        s.poll(NOW, Trigger::AUTO);
+        for _ in 0..9 {
+            s.failed(NOW, 1.0);
+        }
+        assert_eq!(s.retry_at(), Some(NOW + 5 * MIN));
+        // Asleep for 3 hours: the monotonic clock stood still, the wall clock did not.
+        let woke = NOW + 3 * 60 * MIN;
+        assert_eq!(s.observe(woke, 1), Some(Disturbance::Late(3 * 60 * MIN)));
+        assert_eq!(s.retry_at(), None);
+        assert_eq!(s.poll(woke, Trigger::AUTO), Some(Reason::Expired));
+        let mut s = expiring_at(NOW + 60 * MIN);
+        s.observe(NOW, 0);
+        assert_eq!(
+            s.observe(NOW + 60_000, 60_000),
+            None,
+            "Chrome's once-a-minute throttling is not a wake-up"
+        );
     }
 }

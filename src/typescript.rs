@@ -6,11 +6,18 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-/** What a token provider may answer. */
+/** What a token provider may answer. `expiresIn` (seconds of life left, as OAuth's
+ *  `expires_in`) or `serverTime` (the issuer's clock, e.g. `new Date(response.headers.get("Date"))`)
+ *  anchor the deadline when this device's clock is wrong. */
 export type TokenAnswer =
   | string
-  | { token: string; expiration?: string | number | Date; tokenId?: string }
-  | { accessToken: string; expiresOn?: string | number | Date | null };
+  | ({ token: string; expiration?: string | number | Date; tokenId?: string } & ClockHints)
+  | ({ accessToken: string; expiresOn?: string | number | Date | null } & ClockHints);
+
+export interface ClockHints {
+  expiresIn?: number;
+  serverTime?: string | number | Date;
+}
 
 /** What a token provider is called with. */
 export interface TokenRequest {
@@ -55,10 +62,13 @@ export interface TokenRefresherOptions {
   providerTimeoutMs?: number;
   /** Longest wait for `setAccessToken`. Default 10000. */
   setAccessTokenTimeoutMs?: number;
-  /** First retry delay after a failure; doubles per failure. Default 5000. */
+  /** Retry delay ceiling after a first failure; doubles per failure, drawn with full jitter
+   *  from half of this. Default 5000. */
   retryDelayMs?: number;
   /** Longest retry delay. Default 300000. */
   maxRetryDelayMs?: number;
+  /** Shortest time between two automatic refreshes (a loop guard). Default 5000. */
+  minRefreshGapMs?: number;
   /** Log to the console (never a whole token). Default false. */
   debug?: boolean;
 }
@@ -108,10 +118,20 @@ export interface ExpiredEvent {
   expiredForMs: number;
 }
 
+/** Something off but handled: this device's clock differs from the token issuer's. */
+export interface WarningEvent {
+  type: "warning";
+  code: "ClockSkew";
+  message: string;
+  /** The issuer's clock minus this device's. */
+  skewMs: number;
+}
+
 export interface TokenRefresherEvents {
   refreshed: RefreshedEvent;
   error: RefreshErrorEvent;
   expired: ExpiredEvent;
+  warning: WarningEvent;
 }
 
 export interface TokenRefresherStatus {

@@ -118,6 +118,10 @@ extern "C" {
     fn dispatch_visibility_change();
     #[wasm_bindgen(js_name = setHidden)]
     fn set_hidden(hidden: JsValue);
+    #[wasm_bindgen(js_name = dispatchOn)]
+    fn dispatch_on(target: &str, name: &str);
+    #[wasm_bindgen(js_name = setOnline)]
+    fn set_online(online: JsValue);
 
     type ConsoleSpy;
     #[wasm_bindgen(js_name = spyConsole)]
@@ -227,6 +231,8 @@ fn options_for(fake: &Fake) -> Object {
     set(&o, "getNewAccessToken", fake.provider());
     set(&o, "checkIntervalMs", INTERVAL);
     set(&o, "retryDelayMs", RETRY);
+    // No loop guard unless a test is about it: these tests refresh many times a second.
+    set(&o, "minRefreshGapMs", 0);
     set(&o, "providerTimeoutMs", 5_000);
     set(&o, "setAccessTokenTimeoutMs", 5_000);
     o
@@ -510,49 +516,28 @@ async fn short_lived_tokens_are_refreshed_at_half_life_not_on_every_check() {
     env.finish(&[&r]).await;
 }
 
-// --- 2. visibilitychange ---------------------------------------------------------------------
+// --- 2. triggers: the wake timer, visibilitychange, pageshow, focus, resume, online ----------
 
 #[wasm_bindgen_test]
-async fn visibilitychange_triggers_a_check_when_the_page_is_visible() {
+async fn the_wake_timer_refreshes_when_due_without_an_interval_check() {
     let env = Env::new();
     let (fake, c) = (&env.fake, &env.c);
     let o = env.options();
     set(&o, "checkIntervalMs", 3_600_000); // no interval check during the test
     let margin = 10.0 * MIN;
-    let expiration = now() + margin + 300.0; // just outside the margin at start
+    let expiration = now() + margin + 300.0; // due in 300 ms
     set(&o, "expiration", expiration);
-    fake.answer_token("tok-visible", now() + HOUR, "iso");
+    fake.answer_token("tok-due", now() + HOUR, "iso");
     let r = recorded(fake, &o);
     r.start();
-    sleep(INTERVAL).await;
-    c.eq("provider calls after the first check", fake.call_count(), 0);
-
-    c.until("the token to enter the margin", || {
-        now() > expiration - margin + 30.0
-    })
-    .await;
-    sleep(2 * INTERVAL).await;
-    c.eq(
-        "provider calls inside the margin, no trigger yet",
-        fake.call_count(),
-        0,
+    sleep(150).await;
+    c.eq("provider calls before the due time", fake.call_count(), 0);
+    c.until("a provider call at the due time", || fake.call_count() == 1)
+        .await;
+    c.ok(
+        "not before the due time",
+        now() >= expiration - margin - 5.0,
     );
-
-    set_hidden(true.into());
-    dispatch_visibility_change();
-    sleep(2 * INTERVAL).await;
-    c.eq(
-        "provider calls after visibilitychange to hidden",
-        fake.call_count(),
-        0,
-    );
-
-    set_hidden(false.into());
-    dispatch_visibility_change();
-    c.until("a provider call after visibilitychange to visible", || {
-        fake.call_count() == 1
-    })
-    .await;
     c.eq(
         "reason",
         text(&nth(&fake.calls(), 0), "reason"),
@@ -560,12 +545,175 @@ async fn visibilitychange_triggers_a_check_when_the_page_is_visible() {
     );
     c.until("a refreshed event", || fake.count("refreshed") == 1)
         .await;
-    c.eq(
-        "tokens",
-        strings(&fake.tokens()),
-        vec!["tok-visible".to_string()],
+    env.finish(&[&r]).await;
+}
+
+/// Each event that may follow a wake-up runs a check: seen here by the `expired` event, which
+/// only a check reports, while the interval and the retry timer are an hour away.
+#[wasm_bindgen_test]
+async fn each_wake_up_event_runs_a_check() {
+    for (target, name) in [
+        ("document", "visibilitychange"),
+        ("window", "pageshow"),
+        ("window", "focus"),
+        ("document", "resume"),
+        ("window", "online"),
+    ] {
+        let env = Env::new();
+        let (fake, c) = (&env.fake, &env.c);
+        let o = env.options();
+        set(&o, "checkIntervalMs", 3_600_000);
+        set(&o, "retryDelayMs", 3_600_000);
+        set(&o, "maxRetryDelayMs", 3_600_000);
+        let expiration = now() + 100.0;
+        set(&o, "expiration", expiration);
+        // No answer queued: the first attempt throws, and the retry is far away.
+        let r = recorded(fake, &o);
+        r.start();
+        c.until(&format!("{name}: the first attempt fails"), || {
+            fake.count("error") == 1
+        })
+        .await;
+        c.until(&format!("{name}: the token expires"), || {
+            now() > expiration + 30.0
+        })
+        .await;
+        c.eq(&format!("{name}: no check yet"), fake.count("expired"), 0);
+        if name == "visibilitychange" {
+            set_hidden(true.into());
+            dispatch_on(target, name);
+            sleep(20).await;
+            c.eq("hidden: no check", fake.count("expired"), 0);
+            set_hidden(false.into());
+        }
+        dispatch_on(target, name);
+        c.until(&format!("{name}: a check reports the expiry"), || {
+            fake.count("expired") == 1
+        })
+        .await;
+        let calls = if name == "online" { 2 } else { 1 };
+        sleep(20).await;
+        c.eq(
+            &format!("{name}: provider calls (online also drops the retry wait)"),
+            fake.call_count(),
+            calls,
+        );
+        set_hidden(JsValue::UNDEFINED);
+        env.finish(&[&r]).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn offline_pauses_attempts_and_online_resumes_at_once() {
+    let env = Env::new();
+    let (fake, c) = (&env.fake, &env.c);
+    let o = env.options();
+    set(&o, "expiration", now() + MIN); // inside the margin
+    fake.answer_token("tok-back-online", now() + HOUR, "iso");
+    set_online(false.into());
+    let r = recorded(fake, &o);
+    r.start();
+    sleep(10 * INTERVAL).await;
+    c.eq("provider calls while offline", fake.call_count(), 0);
+    c.eq("errors while offline", fake.count("error"), 0);
+    set_online(JsValue::UNDEFINED);
+    dispatch_on("window", "online");
+    c.until("a refresh once online", || fake.count("refreshed") == 1)
+        .await;
+    c.eq("provider calls", fake.call_count(), 1);
+    env.finish(&[&r]).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_minimum_gap_spaces_refreshes_of_tokens_that_live_too_short() {
+    let env = Env::new();
+    let (fake, c) = (&env.fake, &env.c);
+    let o = env.options();
+    set(&o, "minRefreshGapMs", 300);
+    fake.answer_forever("tok-short", 40.0); // each token lives 40 ms
+    let r = recorded(fake, &o);
+    r.start();
+    sleep(1_000).await;
+    let calls = fake.call_count();
+    // Without the gap: one call every 20 ms check, about 50.
+    c.ok(
+        &format!("{calls} provider calls in 1 s, 2 to 4 with a 300 ms gap"),
+        (2..=4).contains(&calls),
     );
-    set_hidden(JsValue::UNDEFINED);
+    r.stop();
+    let before = fake.call_count();
+    let manual = JsFuture::from(r.refresh_now()).await;
+    c.eq(
+        "refreshNow is not held back",
+        manual.ok(),
+        Some(true.into()),
+    );
+    c.eq(
+        "refreshNow called the provider",
+        fake.call_count(),
+        before + 1,
+    );
+    env.finish(&[&r]).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_skewed_clock_gives_one_warning_and_the_issuers_deadline() {
+    let env = Env::new();
+    let (fake, c) = (&env.fake, &env.c);
+    let o = env.options();
+    set(&o, "expiration", now() + HOUR);
+    let r = recorded(fake, &o);
+    r.on("warning", fake.recorder())
+        .expect("a known event name");
+    // The issuer's clock is two hours behind this device's: by this device's clock the token
+    // "expired" an hour ago, but it lives an hour.
+    for token in ["tok-skew-1", "tok-skew-2"] {
+        let server = now() - 2.0 * HOUR;
+        fake.answer_resolved(&object(&[
+            ("token", token.into()),
+            ("expiration", iso_of(server + HOUR).into()),
+            ("serverTime", server.into()),
+        ]));
+        let ok = JsFuture::from(r.refresh_now()).await;
+        c.eq(&format!("{token}: refreshed"), ok.ok(), Some(true.into()));
+    }
+    let refreshed = fake.events_of("refreshed");
+    let left = num(&nth(&refreshed, 1), "expiresInMs").unwrap_or(0.0);
+    c.ok(
+        &format!("expiresInMs {left} is about an hour"),
+        (HOUR - 5_000.0..=HOUR).contains(&left),
+    );
+    c.eq("warnings: once, not per token", fake.count("warning"), 1);
+    let w = nth(&fake.events_of("warning"), 0);
+    c.eq("warning.code", text(&w, "code"), some("ClockSkew"));
+    let skew = num(&w, "skewMs").unwrap_or(0.0);
+    c.ok(
+        &format!("skewMs {skew} is about -2 h"),
+        (skew + 2.0 * HOUR).abs() < 5_000.0,
+    );
+    // `expiresIn` (seconds) alone is enough, and agrees with this clock: no warning.
+    fake.answer_resolved(&object(&[
+        ("token", "tok-expires-in".into()),
+        ("expiresIn", 1_800.into()),
+    ]));
+    let ok = JsFuture::from(r.refresh_now()).await;
+    c.eq("expiresIn: refreshed", ok.ok(), Some(true.into()));
+    let left = num(&nth(&fake.events_of("refreshed"), 2), "expiresInMs").unwrap_or(0.0);
+    c.ok(
+        &format!("expiresInMs {left} is about 30 min"),
+        (30.0 * MIN - 5_000.0..=30.0 * MIN).contains(&left),
+    );
+    fake.answer_resolved(&object(&[
+        ("token", "tok-bad-expires-in".into()),
+        ("expiresIn", "soon".into()),
+    ]));
+    let ok = JsFuture::from(r.refresh_now()).await;
+    c.eq("a bad expiresIn fails", ok.ok(), Some(false.into()));
+    c.eq(
+        "its error",
+        strings(&fake.error_codes()),
+        vec!["InvalidExpiration".to_string()],
+    );
     env.finish(&[&r]).await;
 }
 
@@ -783,10 +931,10 @@ async fn each_unusable_answer_is_a_named_error_then_a_good_answer_recovers() {
         let e = nth(&fake.events_of("error"), 0);
         c.eq(&format!("{label}: type"), text(&e, "type"), some("error"));
         c.eq(&format!("{label}: attempt"), num(&e, "attempt"), Some(1.0));
-        c.eq(
-            &format!("{label}: retryInMs (first retry delay)"),
-            num(&e, "retryInMs"),
-            Some(RETRY),
+        let retry_in = num(&e, "retryInMs").unwrap_or(f64::NAN);
+        c.ok(
+            &format!("{label}: retryInMs {retry_in} within full jitter of the first delay"),
+            (RETRY / 2.0 - 1.0..=RETRY).contains(&retry_in),
         );
         c.ok(
             &format!("{label}: retryAt is a time"),
@@ -1003,11 +1151,14 @@ async fn error_attempts_count_up_in_a_streak_and_retry_delays_double_up_to_the_c
         numbers(&errors, "attempt"),
         vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)],
     );
-    c.eq(
-        "retryInMs: 10·2^(n−1), capped at 25",
-        numbers(&errors, "retryInMs"),
-        vec![Some(10.0), Some(20.0), Some(25.0), Some(25.0)],
-    );
+    // Full jitter: from half the base (5 ms) up to 10·2^(n−1), capped at 25.
+    let delays = numbers(&errors, "retryInMs");
+    for (n, (delay, ceiling)) in delays.iter().zip([10.0, 20.0, 25.0, 25.0]).enumerate() {
+        c.ok(
+            &format!("retryInMs of error {}: {delay:?} in 4..={ceiling}", n + 1),
+            delay.is_some_and(|d| (4.0..=ceiling).contains(&d)),
+        );
+    }
     c.eq(
         "refreshed.attempts",
         num(&nth(&fake.events_of("refreshed"), 0), "attempts"),
@@ -1041,7 +1192,7 @@ async fn error_attempts_count_up_in_a_streak_and_retry_delays_double_up_to_the_c
 }
 
 /// "Never later than half the time the current token has left": with a token about to expire, the
-/// doubling delays are cut to half the time left (but not below `retryDelayMs`).
+/// doubling (jittered) delays are cut to half the time left (but not below half `retryDelayMs`).
 #[wasm_bindgen_test]
 async fn retries_come_sooner_as_expiry_nears() {
     let env = Env::new();
@@ -1063,14 +1214,17 @@ async fn retries_come_sooner_as_expiry_nears() {
         let retry_in = num(&e, "retryInMs").unwrap_or(f64::NAN);
         let at = num(&e, "retryAt").unwrap_or(f64::NAN) - retry_in; // when it failed
         let doubling = base * 2f64.powi(i as i32);
-        let half_left = ((expiration - at) / 2.0).floor().max(base);
+        let half_left = ((expiration - at) / 2.0).ceil().max(base / 2.0);
         if half_left < doubling {
             capped += 1;
         }
-        c.eq(
-            &format!("error {}: retryInMs", i + 1),
-            retry_in,
-            doubling.min(half_left),
+        c.ok(
+            &format!(
+                "error {}: retryInMs {retry_in} at most {}",
+                i + 1,
+                doubling.min(half_left)
+            ),
+            retry_in <= doubling.min(half_left) + 1.0 && retry_in >= base / 2.0 - 1.0,
         );
     }
     c.ok(

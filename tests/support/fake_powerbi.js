@@ -306,6 +306,21 @@ export function setHidden(hidden) {
   });
 }
 
+/// Fires a plain event named `name` at `window` or `document`.
+export function dispatchOn(target, name) {
+  (target === "document" ? document : window).dispatchEvent(new Event(name));
+}
+
+/// Makes `navigator.onLine` report `online`; `undefined` removes the override.
+export function setOnline(online) {
+  if (online === undefined) {
+    Object.defineProperty(Navigator.prototype, "onLine", ONLINE_DESCRIPTOR);
+    return;
+  }
+  Object.defineProperty(Navigator.prototype, "onLine", { configurable: true, get: () => online });
+}
+const ONLINE_DESCRIPTOR = Object.getOwnPropertyDescriptor(Navigator.prototype, "onLine");
+
 export function documentHidden() {
   return document.hidden;
 }
