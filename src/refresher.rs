@@ -39,9 +39,10 @@ pub struct Inner {
     state: RefCell<State>,
     handlers: RefCell<Handlers>,
     running: RefCell<Option<Running>>,
-    /// One-shot timer for the schedule's next moment (due time or retry): timers armed from a
-    /// promise or an event are throttled far less in hidden tabs than the interval.
-    wake: RefCell<Option<Timeout>>,
+    /// One-shot timer for the schedule's next moment (due time or retry), with that moment.
+    /// Timers armed from a promise or an event are throttled far less in hidden tabs than the
+    /// interval, so a timer is only re-armed when the moment changes, never from every tick.
+    wake: RefCell<Option<(Millis, Timeout)>>,
     /// Bumped by `stop()`: a refresh that started under an older epoch applies nothing.
     epoch: Cell<u32>,
 }
@@ -346,16 +347,23 @@ impl Inner {
         self.arm_wake(now);
     }
 
-    /// Replaces the wake timer with one for the schedule's next moment, if running.
+    /// Points the wake timer at the schedule's next moment, if running.
     fn arm_wake(self: &Rc<Self>, now: Millis) {
         let next = self.state.borrow().schedule.next_wake(now, online());
-        let timer = next.filter(|_| self.running.borrow().is_some()).map(|at| {
+        let next = next.filter(|_| self.running.borrow().is_some());
+        let mut wake = self.wake.borrow_mut();
+        if let (Some(at), Some((armed, _))) = (next, wake.as_ref()) {
+            if at == *armed && at > now {
+                return; // still pending for the same moment
+            }
+        }
+        *wake = next.map(|at| {
             let weak = Rc::downgrade(self);
-            Timeout::new(timer_delay(at, now), move || {
+            let timer = Timeout::new(timer_delay(at, now), move || {
                 with(&weak, |inner| inner.check(false));
-            })
+            });
+            (at, timer)
         });
-        *self.wake.borrow_mut() = timer;
     }
 
     async fn refresh(self: Rc<Self>, reason: Reason, epoch: u32) {
@@ -365,6 +373,12 @@ impl Inner {
             return; // stop() already abandoned this refresh and settled the waiters
         }
         let now = now();
+        // The clock may have been moved while we waited: deadlines kept from before must follow
+        // it before the new one, read on the new clock, joins them.
+        let disturbed = self.state.borrow_mut().schedule.observe(now, monotonic());
+        if let Some(disturbance) = disturbed {
+            self.log("clock or sleep", &format!("{disturbance:?}").into());
+        }
         match outcome {
             Ok(None) => {}
             Ok(Some(expires_at)) => {
