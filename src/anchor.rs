@@ -69,7 +69,7 @@ pub fn anchor(now: Millis, claims: Claims) -> Result<Anchored, AnchorError> {
             issued_at: Some(iat),
             ..
         } if at > iat && (iat > now.saturating_add(SKEW_TOLERANCE) || at <= now) => {
-            (now.saturating_add(at - iat), Some(iat))
+            (now.saturating_add(at.saturating_sub(iat)), Some(iat))
         }
         Claims {
             expires_at: Some(at),
