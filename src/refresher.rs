@@ -22,7 +22,7 @@ use crate::events::{self, EventName, Handlers};
 use crate::listener::EventListener;
 use crate::options::{self, Config, MAX_TIMER_MS};
 use crate::redact::redact;
-use crate::schedule::{Reason, Schedule, Trigger};
+use crate::schedule::{Disturbance, Reason, Schedule, Trigger};
 use crate::{debug_log, embed, expiration, expiration_value, provider, registry, Millis};
 
 /// Keeps an embedded Power BI item's access token fresh. See the README for the options.
@@ -310,10 +310,7 @@ impl Inner {
             return; // an error handler stopped us
         }
         let now = now();
-        let disturbed = self.state.borrow_mut().schedule.observe(now, monotonic());
-        if let Some(disturbance) = disturbed {
-            self.log("clock or sleep", &format!("{disturbance:?}").into());
-        }
+        self.observe(now);
         let expired = self.state.borrow_mut().schedule.take_expiry(now);
         if let Some(expired_for) = expired {
             let expiration = self
@@ -347,6 +344,17 @@ impl Inner {
         self.arm_wake(now);
     }
 
+    /// Hands both clocks to the schedule; with `debug`, says what it noticed.
+    fn observe(&self, now: Millis) {
+        let disturbed = self.state.borrow_mut().schedule.observe(now, monotonic());
+        let (what, ms) = match disturbed {
+            Some(Disturbance::ClockBack(ms)) => ("clock turned back (ms)", ms),
+            Some(Disturbance::Late(ms)) => ("check late after sleep or throttling (ms)", ms),
+            None => return,
+        };
+        self.log(what, &JsValue::from_f64(ms as f64));
+    }
+
     /// Points the wake timer at the schedule's next moment, if running.
     fn arm_wake(self: &Rc<Self>, now: Millis) {
         let next = self.state.borrow().schedule.next_wake(now, online());
@@ -375,10 +383,7 @@ impl Inner {
         let now = now();
         // The clock may have been moved while we waited: deadlines kept from before must follow
         // it before the new one, read on the new clock, joins them.
-        let disturbed = self.state.borrow_mut().schedule.observe(now, monotonic());
-        if let Some(disturbance) = disturbed {
-            self.log("clock or sleep", &format!("{disturbance:?}").into());
-        }
+        self.observe(now);
         match outcome {
             Ok(None) => {}
             Ok(Some(expires_at)) => {
