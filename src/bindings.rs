@@ -29,6 +29,10 @@ extern "C" {
     #[wasm_bindgen(method, getter, structural)]
     pub fn config(this: &Embed) -> JsValue;
 
+    /// Loads the item again; needed after its token expired.
+    #[wasm_bindgen(method, catch, structural)]
+    pub fn reload(this: &Embed) -> Result<JsValue, JsValue>;
+
     /// The function the documented loop tells every app to write; called when no
     /// `getNewAccessToken` option is given. A missing global is a ReferenceError, caught.
     #[wasm_bindgen(catch, js_name = getNewUserAccessToken)]

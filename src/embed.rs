@@ -1,4 +1,5 @@
-//! The embed whose token we keep fresh: finding it, reading its token, handing it a new one.
+//! The embeds whose token we keep fresh: finding them, noticing they left the page, reading
+//! their token, handing them a new one, reloading them.
 
 use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
@@ -19,7 +20,7 @@ pub fn resolve(source: &Source) -> Result<Embed, RefreshError> {
                 Some(service) => service.clone(),
                 None => global_service()?,
             };
-            match service.get(element) {
+            match service.get(element.as_ref()) {
                 Ok(embed) if embed.is_object() => Ok(embed),
                 Ok(other) => Err(RefreshError::caused_by(
                     Code::NoEmbed,
@@ -45,6 +46,49 @@ fn global_service() -> Result<PowerBiService, RefreshError> {
             Code::NoEmbed,
             "window.powerbi is not defined: load powerbi-client before starting, or pass the powerbi option",
         ))
+    }
+}
+
+/// Whether the embed left the page for good: its container was removed from the document, or
+/// (for an embed given directly) its iframe was. A container that is still there but has no
+/// embed may get one again, so that is not "gone".
+pub fn gone(source: &Source) -> bool {
+    match source {
+        Source::Container { element, .. } => !element.is_connected(),
+        Source::Embed(embed) => {
+            let iframe = js_sys::Reflect::get(embed, &"iframe".into()).unwrap_or_default();
+            iframe
+                .dyn_ref::<web_sys::Node>()
+                .is_some_and(|iframe| !iframe.is_connected())
+        }
+    }
+}
+
+/// The element powerbi-client dispatches the embed's events on (`loaded`, `error`, ...).
+pub fn element(source: &Source) -> Option<web_sys::Element> {
+    match source {
+        Source::Container { element, .. } => Some(element.clone()),
+        Source::Embed(embed) => js_sys::Reflect::get(embed, &"element".into())
+            .ok()?
+            .dyn_into()
+            .ok(),
+    }
+}
+
+/// `embed.reload()`, bounded like `setAccessToken`: a token set after expiry alone does not
+/// revive a report.
+pub async fn reload(embed: &Embed, timeout_ms: u32) -> Result<(), RefreshError> {
+    const FAILED: &str = "reload() after replacing an expired token failed (see cause)";
+    let promise = embed
+        .reload()
+        .map_err(|thrown| RefreshError::caused_by(Code::ReloadFailed, FAILED, thrown))?;
+    match timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&promise))).await {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(reason)) => Err(RefreshError::caused_by(Code::ReloadFailed, FAILED, reason)),
+        None => Err(RefreshError::new(
+            Code::ReloadFailed,
+            "reload() did not answer within setAccessTokenTimeoutMs",
+        )),
     }
 }
 

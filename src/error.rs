@@ -31,6 +31,12 @@ pub enum Code {
     SetAccessTokenFailed,
     /// `setAccessToken` did not settle within `setAccessTokenTimeoutMs`.
     SetAccessTokenTimeout,
+    /// An embed's container (or its iframe) left the page: it is dropped, the others go on.
+    EmbedRemoved,
+    /// Every embed left the page: the refresher stopped.
+    NoEmbedsLeft,
+    /// `reload()` after an expired token was replaced threw, rejected or timed out.
+    ReloadFailed,
 }
 
 impl Code {
@@ -48,6 +54,9 @@ impl Code {
             Self::TokenAlreadyExpired => "TokenAlreadyExpired",
             Self::SetAccessTokenFailed => "SetAccessTokenFailed",
             Self::SetAccessTokenTimeout => "SetAccessTokenTimeout",
+            Self::EmbedRemoved => "EmbedRemoved",
+            Self::NoEmbedsLeft => "NoEmbedsLeft",
+            Self::ReloadFailed => "ReloadFailed",
         }
     }
 }
@@ -58,15 +67,13 @@ pub struct RefreshError {
     pub code: Code,
     pub message: &'static str,
     pub cause: JsValue,
+    /// Which embed (its index in the `container` or `embed` list), when it concerns one.
+    pub embed: Option<usize>,
 }
 
 impl RefreshError {
     pub fn new(code: Code, message: &'static str) -> Self {
-        Self {
-            code,
-            message,
-            cause: JsValue::UNDEFINED,
-        }
+        Self::caused_by(code, message, JsValue::UNDEFINED)
     }
 
     pub fn caused_by(code: Code, message: &'static str, cause: JsValue) -> Self {
@@ -74,7 +81,14 @@ impl RefreshError {
             code,
             message,
             cause,
+            embed: None,
         }
+    }
+
+    /// The same error, about the embed at `index`.
+    pub fn of_embed(mut self, index: usize) -> Self {
+        self.embed = Some(index);
+        self
     }
 }
 

@@ -78,6 +78,9 @@ pub struct Failed {
     /// When the next attempt is due (ms since the epoch), if the refresher is running.
     pub retry_at: Option<f64>,
     pub retry_in_ms: Option<f64>,
+    /// Which embed, by its index in the `container` (or `embed`) list, when there are several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed_index: Option<u32>,
 }
 
 #[derive(Serialize)]

@@ -12,19 +12,21 @@ use crate::Millis;
 /// The largest delay `setTimeout` honours (a signed 32-bit int); larger ones fire at once.
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-/// Where the embed comes from, asked anew at each refresh so a re-embedded container works.
+/// Where an embed comes from, asked anew at each refresh so a re-embedded container works.
+#[derive(Clone)]
 pub enum Source {
     /// An embed object given directly (e.g. powerbi-client-react's `getEmbeddedComponent`).
     Embed(Embed),
     /// `service.get(container)`; the global `window.powerbi` when no service is given.
     Container {
-        element: JsValue,
+        element: web_sys::Element,
         service: Option<PowerBiService>,
     },
 }
 
 pub struct Config {
-    pub source: Source,
+    /// Every embed that shares the token: one provider call, then `setAccessToken` on each.
+    pub sources: Vec<Source>,
     pub report_id: JsValue,
     pub group_id: JsValue,
     /// The `expiration` option as given; read when the refresher starts.
@@ -35,6 +37,8 @@ pub struct Config {
     pub check_interval_ms: u32,
     pub provider_timeout_ms: u32,
     pub set_token_timeout_ms: u32,
+    /// `reload()` each embed after a token that had expired is replaced (`reloadAfterExpiry`).
+    pub reload_after_expiry: bool,
     pub debug: bool,
 }
 
@@ -44,39 +48,52 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             "options must be an object: new TokenRefresher({ container, getNewAccessToken, ... })",
         ));
     }
-    let source = match (get(options, "embed"), get(options, "container")) {
-        (embed, _) if !embed.is_undefined() => {
-            if !has_method(&embed, "setAccessToken") {
-                return Err(type_error(
-                    "embed must be a powerbi-client embed (an object with setAccessToken)",
-                ));
-            }
-            Source::Embed(embed.unchecked_into())
-        }
-        (_, element) if element.is_instance_of::<web_sys::Element>() => {
-            let service = get(options, "powerbi");
-            let service = if service.is_undefined() {
-                None
-            } else if has_method(&service, "get") {
-                Some(service.unchecked_into())
-            } else {
-                return Err(type_error(
-                    "powerbi must be a powerbi-client service (an object with get)",
-                ));
-            };
-            Source::Container { element, service }
-        }
+    let sources = match (get(options, "embed"), get(options, "container")) {
+        (embed, _) if !embed.is_undefined() => list(&embed)
+            .into_iter()
+            .map(|embed| {
+                if has_method(&embed, "setAccessToken") {
+                    Ok(Source::Embed(embed.unchecked_into()))
+                } else {
+                    Err(type_error(
+                        "embed must be a powerbi-client embed (an object with setAccessToken), or an array of them",
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?,
         (_, element) if element.is_null_or_undefined() => {
             return Err(type_error(
                 "container is required: the element given to powerbi.embed (or pass embed)",
             ));
         }
-        _ => {
-            return Err(type_error(
-                "container must be a DOM element: the one given to powerbi.embed",
-            ))
+        (_, elements) => {
+            let service = get(options, "powerbi");
+            let service = if service.is_undefined() {
+                None
+            } else if has_method(&service, "get") {
+                Some(service.unchecked_into::<PowerBiService>())
+            } else {
+                return Err(type_error(
+                    "powerbi must be a powerbi-client service (an object with get)",
+                ));
+            };
+            list(&elements)
+                .into_iter()
+                .map(|element| match element.dyn_into::<web_sys::Element>() {
+                    Ok(element) => Ok(Source::Container {
+                        element,
+                        service: service.clone(),
+                    }),
+                    Err(_) => Err(type_error(
+                        "container must be a DOM element (the one given to powerbi.embed), or an array of them",
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?
         }
     };
+    if sources.is_empty() {
+        return Err(type_error("container (or embed) is an empty list"));
+    }
     let provider = match get(options, "getNewAccessToken") {
         f if f.is_null_or_undefined() => None,
         f if f.is_function() => Some(f.unchecked_into()),
@@ -120,7 +137,7 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
         "minRefreshGapMs must be a number of milliseconds from 0 to 2147483647",
     )?;
     Ok(Config {
-        source,
+        sources,
         report_id: get(options, "reportId"),
         group_id: get(options, "groupId"),
         expiration: get(options, "expiration"),
@@ -143,8 +160,21 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             10_000.0,
             "setAccessTokenTimeoutMs must be a number of milliseconds from 1 to 2147483647",
         )?,
+        reload_after_expiry: !matches!(get(options, "reloadAfterExpiry").as_bool(), Some(false)),
         debug: get(options, "debug").is_truthy(),
     })
+}
+
+/// One value, or each item of an array or array-like list (a `NodeList`, say).
+fn list(value: &JsValue) -> Vec<JsValue> {
+    let is_list = js_sys::Array::is_array(value)
+        || value.is_instance_of::<web_sys::NodeList>()
+        || value.is_instance_of::<web_sys::HtmlCollection>();
+    if is_list {
+        js_sys::Array::from(value).iter().collect()
+    } else {
+        vec![value.clone()]
+    }
 }
 
 /// A `TypeError`, as the platform throws for a wrong argument.

@@ -16,14 +16,15 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
 use crate::anchor::{self, AnchorError};
+use crate::bindings::Embed;
 use crate::bindings::Options;
 use crate::error::{Code, RefreshError};
 use crate::events::{self, EventName, Handlers};
 use crate::listener::EventListener;
-use crate::options::{self, Config, MAX_TIMER_MS};
+use crate::options::{self, Config, Source, MAX_TIMER_MS};
 use crate::redact::redact;
 use crate::schedule::{Disturbance, Reason, Schedule, Trigger};
-use crate::{debug_log, embed, expiration, expiration_value, provider, registry, Millis};
+use crate::{debug_log, embed, expiration, expiration_value, join, provider, registry, Millis};
 
 /// Keeps an embedded Power BI item's access token fresh. See the README for the options.
 ///
@@ -36,6 +37,10 @@ pub struct TokenRefresher {
 
 pub struct Inner {
     config: Config,
+    /// The embeds still on the page, with their index in the options' list.
+    targets: RefCell<Vec<(usize, Source)>>,
+    /// `accessTokenProvider`, made on first use; holds the refresher weakly.
+    hook: RefCell<Option<Closure<dyn FnMut() -> Promise>>>,
     state: RefCell<State>,
     handlers: RefCell<Handlers>,
     running: RefCell<Option<Running>>,
@@ -51,13 +56,25 @@ struct State {
     schedule: Schedule,
     /// Read the initial expiration (option or the embed's JWT) at the first start only.
     initialised: bool,
-    /// `refreshNow()` promises waiting for the refresh in flight.
-    waiters: Vec<Function>,
+    /// Promises waiting for the refresh in flight (`refreshNow()`, `accessTokenProvider`).
+    waiters: Vec<Waiter>,
+    /// The token expired while the embeds held it: `reload()` them after the next success.
+    reload_pending: bool,
+    /// The last token handed to the embeds, for `accessTokenProvider`. Only ever in memory.
+    token: Option<String>,
     abort: Option<AbortController>,
     last_error: Option<Code>,
     refresh_count: u32,
     /// A `ClockSkew` warning was given and no token since showed the clocks agree.
     skew_reported: bool,
+}
+
+/// A promise waiting for the refresh in flight.
+enum Waiter {
+    /// `refreshNow()`: resolves `true` or `false`.
+    Done(Function),
+    /// `accessTokenProvider`: resolves the token, or rejects.
+    Token { resolve: Function, reject: Function },
 }
 
 /// What runs between `start()` and `stop()`; dropping it clears the interval and removes the
@@ -102,13 +119,18 @@ impl TokenRefresher {
         console_error_panic_hook::set_once();
         let config = options::read(&options)?;
         let schedule = Schedule::new(config.policy, None);
+        let targets = config.sources.iter().cloned().enumerate().collect();
         Ok(TokenRefresher {
             inner: Rc::new(Inner {
                 config,
+                targets: RefCell::new(targets),
+                hook: RefCell::new(None),
                 state: RefCell::new(State {
                     schedule,
                     initialised: false,
                     waiters: Vec::new(),
+                    reload_pending: false,
+                    token: None,
                     abort: None,
                     last_error: None,
                     refresh_count: 0,
@@ -141,10 +163,23 @@ impl TokenRefresher {
     #[wasm_bindgen(js_name = refreshNow, unchecked_return_type = "Promise<boolean>")]
     pub fn refresh_now(&self) -> Promise {
         let promise = Promise::new(&mut |resolve, _reject| {
-            self.inner.state.borrow_mut().waiters.push(resolve);
+            self.inner
+                .state
+                .borrow_mut()
+                .waiters
+                .push(Waiter::Done(resolve));
         });
         self.inner.check(true);
         promise
+    }
+
+    /// A function for powerbi-client's `eventHooks.accessTokenProvider` (Azure AD tokens,
+    /// report embeds): when the report asks for a token it gets the current one if fresh, else
+    /// joins or starts this refresher's single provider call, so the report's pull and the
+    /// refresher's push never fetch twice. Rejects when the refresh fails.
+    #[wasm_bindgen(getter = accessTokenProvider, unchecked_return_type = "() => Promise<string>")]
+    pub fn access_token_provider(&self) -> Function {
+        self.inner.hook()
     }
 
     /// Adds a handler for `"refreshed"`, `"error"`, `"expired"` or `"warning"`; throws on any
@@ -223,6 +258,20 @@ impl Inner {
                 }
             }),
         ];
+        // powerbi-client dispatches the embed's events on its element; `TokenExpired` there
+        // means the report is already dead, whatever this clock says.
+        for source in self.targets.borrow().iter().map(|(_, s)| s) {
+            let Some(element) = embed::element(source) else {
+                continue;
+            };
+            let weak = weak.clone();
+            listeners.push(EventListener::new(&element, "error", move |event| {
+                let detail = Reflect::get(&event, &"detail".into()).unwrap_or_default();
+                if says_token_expired(&detail) {
+                    with(&weak, |inner| inner.embed_says_expired());
+                }
+            }));
+        }
         listeners.push(EventListener::new(
             &document.clone().into(),
             "visibilitychange",
@@ -260,9 +309,7 @@ impl Inner {
         }
         let given = &self.config.expiration;
         let expires_at = if given.is_null_or_undefined() {
-            embed::resolve(&self.config.source)
-                .ok()
-                .and_then(|e| embed::current_token(&e))
+            self.current_token()
                 .and_then(|token| expiration::from_jwt(&token).ok())
         } else {
             match expiration_value::read(given) {
@@ -292,7 +339,7 @@ impl Inner {
         if let Some(abort) = abort {
             abort.abort();
         }
-        settle(waiters, false);
+        settle(waiters, Err("the refresher was stopped"));
         if was_running {
             self.log("stopped", &JsValue::UNDEFINED);
         }
@@ -311,8 +358,13 @@ impl Inner {
         }
         let now = now();
         self.observe(now);
+        if !self.prune() {
+            return; // every embed left the page: stopped
+        }
         let expired = self.state.borrow_mut().schedule.take_expiry(now);
         if let Some(expired_for) = expired {
+            // A report whose token expired stays dead until it is reloaded.
+            self.state.borrow_mut().reload_pending = true;
             let expiration = self
                 .state
                 .borrow()
@@ -386,7 +438,7 @@ impl Inner {
         self.observe(now);
         match outcome {
             Ok(None) => {}
-            Ok(Some(expires_at)) => {
+            Ok(Some((expires_at, token))) => {
                 let (attempts, waiters) = {
                     let mut state = self.state.borrow_mut();
                     let attempts = state.schedule.failures() + 1;
@@ -407,7 +459,8 @@ impl Inner {
                     },
                     None,
                 );
-                settle(waiters, true);
+                settle(waiters, Ok(&token));
+                self.state.borrow_mut().token = Some(token);
             }
             Err(error) => {
                 let (retry_at, waiters) = {
@@ -419,7 +472,7 @@ impl Inner {
                 };
                 let running = self.running.borrow().is_some();
                 self.emit_error(&error, running.then_some((retry_at, now)));
-                settle(waiters, false);
+                settle(waiters, Err(error.message));
             }
         }
         if self.epoch.get() == epoch {
@@ -427,11 +480,16 @@ impl Inner {
         }
     }
 
-    /// Provider, then `setAccessToken`. `Ok(Some(expiration))` once the embed holds the new
-    /// token; `Ok(None)` if the refresher stopped meanwhile, applying nothing.
-    async fn attempt(&self, reason: Reason, epoch: u32) -> Result<Option<Millis>, RefreshError> {
+    /// Provider, then `setAccessToken` on every embed, then `reload()` if the token had expired.
+    /// `Ok(Some((expiration, token)))` once the embeds hold the new token; `Ok(None)` if the
+    /// refresher stopped meanwhile, applying nothing.
+    async fn attempt(
+        self: &Rc<Self>,
+        reason: Reason,
+        epoch: u32,
+    ) -> Result<Option<(Millis, String)>, RefreshError> {
         // No embed, no provider call: a token nobody can use costs the app owner a request.
-        embed::resolve(&self.config.source)?;
+        self.resolve_all(false)?;
         let abort = AbortController::new().ok();
         let signal = abort.as_ref().map(AbortController::signal);
         self.state.borrow_mut().abort = abort;
@@ -460,11 +518,163 @@ impl Inner {
             }
         };
         self.note_skew(anchored.skew);
-        // Asked again: the embed may have been replaced while the provider worked.
-        let target = embed::resolve(&self.config.source)?;
+        // Asked again: embeds may have been replaced or removed while the provider worked.
+        if !self.prune() {
+            return Ok(None);
+        }
+        let embeds = self.resolve_all(true)?;
         self.log("new token", &redact(&token.token).into());
-        embed::set_token(&target, &token.token, self.config.set_token_timeout_ms).await?;
-        Ok(Some(anchored.expires_at))
+        let timeout = self.config.set_token_timeout_ms;
+        let sets = embeds
+            .iter()
+            .map(|(_, e)| embed::set_token(e, &token.token, timeout))
+            .collect();
+        let results = join::all(sets).await;
+        if self.epoch.get() != epoch || !self.prune() {
+            return Ok(None);
+        }
+        let targets = self.targets.borrow().clone();
+        let still_here = |index: &usize| targets.iter().any(|(i, _)| i == index);
+        let failed = embeds
+            .iter()
+            .zip(results)
+            .filter(|((index, _), _)| still_here(index))
+            .find_map(|((index, _), result)| result.err().map(|e| self.about(e, *index)));
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        let reload = std::mem::take(&mut self.state.borrow_mut().reload_pending);
+        if reload && self.config.reload_after_expiry {
+            self.log("reloading after expiry", &JsValue::UNDEFINED);
+            let reloads = embeds
+                .iter()
+                .map(|(_, e)| embed::reload(e, timeout))
+                .collect();
+            for ((index, _), result) in embeds.iter().zip(join::all(reloads).await) {
+                if let Err(error) = result {
+                    if self.epoch.get() == epoch {
+                        self.emit_error(&self.about(error, *index), None);
+                    }
+                }
+            }
+            if self.epoch.get() != epoch {
+                return Ok(None);
+            }
+        }
+        Ok(Some((anchored.expires_at, token.token)))
+    }
+
+    /// `error` names the embed when there are several.
+    fn about(&self, error: RefreshError, index: usize) -> RefreshError {
+        if self.config.sources.len() > 1 {
+            error.of_embed(index)
+        } else {
+            error
+        }
+    }
+
+    /// The embeds as they are now. At least one must be found, else the first one's error;
+    /// with `report`, each one not found while others are is an `error` event of its own.
+    fn resolve_all(&self, report: bool) -> Result<Vec<(usize, Embed)>, RefreshError> {
+        let targets = self.targets.borrow().clone();
+        let (mut found, mut missing) = (Vec::new(), Vec::new());
+        for (index, source) in targets {
+            match embed::resolve(&source) {
+                Ok(e) => found.push((index, e)),
+                Err(error) => missing.push(self.about(error, index)),
+            }
+        }
+        if found.is_empty() {
+            return Err(missing.swap_remove(0));
+        }
+        if report {
+            for error in missing {
+                self.emit_error(&error, None);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Drops embeds that left the page, each with an `EmbedRemoved` event; when none remain,
+    /// a `NoEmbedsLeft` event and `stop()`. `false` when stopped.
+    fn prune(self: &Rc<Self>) -> bool {
+        let epoch = self.epoch.get();
+        let mut removed = Vec::new();
+        self.targets.borrow_mut().retain(|(index, source)| {
+            let gone = embed::gone(source);
+            if gone {
+                removed.push(*index);
+            }
+            !gone
+        });
+        for index in removed {
+            let error = RefreshError::new(
+                Code::EmbedRemoved,
+                "an embed's container (or iframe) was removed from the page; it is no longer refreshed",
+            );
+            self.emit_error(&error.of_embed(index), None);
+        }
+        if self.targets.borrow().is_empty() && self.epoch.get() == epoch {
+            self.emit_error(
+                &RefreshError::new(
+                    Code::NoEmbedsLeft,
+                    "every embed was removed from the page, so the refresher stopped",
+                ),
+                None,
+            );
+            self.stop();
+        }
+        self.epoch.get() == epoch
+    }
+
+    /// The last token handed to the embeds, else the first embed's (`config.accessToken`).
+    fn current_token(&self) -> Option<String> {
+        if let Some(token) = self.state.borrow().token.clone() {
+            return Some(token);
+        }
+        let embeds = self.resolve_all(false).ok()?;
+        embeds.first().and_then(|(_, e)| embed::current_token(e))
+    }
+
+    /// The report raised `TokenExpired`: believe it, refresh at once, and reload afterwards.
+    fn embed_says_expired(self: &Rc<Self>) {
+        self.log("the embed reported TokenExpired", &JsValue::UNDEFINED);
+        {
+            let mut state = self.state.borrow_mut();
+            state.schedule.reported_expired(now());
+            state.reload_pending = true;
+        }
+        self.check(false);
+    }
+
+    fn hook(self: &Rc<Self>) -> Function {
+        let mut hook = self.hook.borrow_mut();
+        let closure = hook.get_or_insert_with(|| {
+            let weak = Rc::downgrade(self);
+            Closure::new(move || match weak.upgrade() {
+                Some(inner) => inner.token_for_hook(),
+                None => Promise::reject(&js_sys::Error::new("the TokenRefresher was freed").into()),
+            })
+        });
+        closure.as_ref().unchecked_ref::<Function>().clone()
+    }
+
+    /// The pull side: the current token while it is fresh, else the refresh in flight (or a new
+    /// one). Never a second provider call.
+    fn token_for_hook(self: &Rc<Self>) -> Promise {
+        let fresh = {
+            let state = self.state.borrow();
+            !state.schedule.in_flight() && state.schedule.due_at().is_some_and(|due| now() < due)
+        };
+        if let Some(token) = fresh.then(|| self.current_token()).flatten() {
+            return Promise::resolve(&JsValue::from(token));
+        }
+        let promise = Promise::new(&mut |resolve, reject| {
+            let waiter = Waiter::Token { resolve, reject };
+            self.state.borrow_mut().waiters.push(waiter);
+        });
+        self.check(true);
+        promise
     }
 
     /// One `warning` while this device's clock disagrees with the token issuer's; the deadline
@@ -523,6 +733,7 @@ impl Inner {
             attempt,
             retry_at: retry.map(|(at, _)| at as f64),
             retry_in_ms: retry.map(|(at, now)| (at - now) as f64),
+            embed_index: error.embed.map(|i| i as u32),
         };
         let cause = (!error.cause.is_undefined()).then_some(&error.cause);
         self.emit(EventName::Error, &payload, cause);
@@ -555,10 +766,31 @@ fn with(weak: &Weak<Inner>, f: impl FnOnce(&Rc<Inner>)) {
     }
 }
 
-fn settle(waiters: Vec<Function>, refreshed: bool) {
-    for resolve in waiters {
-        let _ = resolve.call1(&JsValue::UNDEFINED, &refreshed.into());
+/// Resolves every waiter: with the token (or `true`) on success, else with `false` (or a
+/// rejection carrying `message`).
+fn settle(waiters: Vec<Waiter>, outcome: Result<&str, &str>) {
+    for waiter in waiters {
+        let _ = match (waiter, outcome) {
+            (Waiter::Done(resolve), _) => {
+                resolve.call1(&JsValue::UNDEFINED, &outcome.is_ok().into())
+            }
+            (Waiter::Token { resolve, .. }, Ok(token)) => {
+                resolve.call1(&JsValue::UNDEFINED, &token.into())
+            }
+            (Waiter::Token { reject, .. }, Err(message)) => {
+                reject.call1(&JsValue::UNDEFINED, &js_sys::Error::new(message).into())
+            }
+        };
     }
+}
+
+/// An IError (or a bare message) that says the token expired.
+fn says_token_expired(detail: &JsValue) -> bool {
+    let field = |key: &str| Reflect::get(detail, &key.into()).ok()?.as_string();
+    detail.as_string().as_deref() == Some("TokenExpired")
+        || ["errorCode", "message"]
+            .iter()
+            .any(|key| field(key).as_deref() == Some("TokenExpired"))
 }
 
 fn to_js(value: &impl Serialize) -> JsValue {

@@ -166,6 +166,13 @@ impl Schedule {
         None
     }
 
+    /// The embed says its token expired (`TokenExpired`), whatever this clock thinks: due at
+    /// once, without waiting out a retry delay (the minimum gap still holds).
+    pub fn reported_expired(&mut self, now: Millis) {
+        self.expires_at = Some(self.expires_at.map_or(now, |at| at.min(now)));
+        self.retry_at = None;
+    }
+
     /// The network came back (`online`): the next check may try at once.
     pub fn online_again(&mut self) {
         self.retry_at = None;
@@ -575,6 +582,20 @@ mod tests {
             Some(Reason::Expired),
             "refreshNow is not held back by the gap"
         );
+    }
+
+    #[test]
+    fn an_expiry_reported_by_the_embed_is_believed() {
+        let mut s = expiring_at(NOW + 60 * MIN);
+        s.poll(NOW, Trigger::MANUAL);
+        s.failed(NOW, 1.0);
+        s.reported_expired(NOW + 1);
+        assert_eq!(s.expires_at(), Some(NOW + 1));
+        assert_eq!(s.take_expiry(NOW + 1), Some(0));
+        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), Some(Reason::Expired));
+        let mut s = expiring_at(NOW - MIN);
+        s.reported_expired(NOW);
+        assert_eq!(s.expires_at(), Some(NOW - MIN), "an earlier expiry stands");
     }
 
     #[test]

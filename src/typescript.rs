@@ -37,14 +37,16 @@ export interface PowerBiServiceLike {
 /** A powerbi-client embed (report, dashboard, tile, visual, Q&A). */
 export interface EmbedLike {
   setAccessToken(token: string): Promise<unknown>;
+  reload?(): Promise<unknown>;
   config?: { accessToken?: string };
 }
 
 export interface TokenRefresherOptions {
-  /** The element given to `powerbi.embed`. Required unless `embed` is given. */
-  container?: Element;
-  /** An embed object to refresh directly (e.g. from powerbi-client-react's getEmbeddedComponent). */
-  embed?: EmbedLike;
+  /** The element given to `powerbi.embed`, or several (an array or NodeList) that share the
+   *  token: one provider call, then `setAccessToken` on each. Required unless `embed` is given. */
+  container?: Element | ArrayLike<Element>;
+  /** An embed object (or several) to refresh directly (e.g. from powerbi-client-react's getEmbeddedComponent). */
+  embed?: EmbedLike | EmbedLike[];
   /** The powerbi-client service to ask for the container's embed; default `window.powerbi`. */
   powerbi?: PowerBiServiceLike;
   reportId?: unknown;
@@ -69,6 +71,9 @@ export interface TokenRefresherOptions {
   maxRetryDelayMs?: number;
   /** Shortest time between two automatic refreshes (a loop guard). Default 5000. */
   minRefreshGapMs?: number;
+  /** `reload()` the embeds after replacing a token that had already expired (a report does not
+   *  revive on a new token alone). Default true. */
+  reloadAfterExpiry?: boolean;
   /** Log to the console (never a whole token). Default false. */
   debug?: boolean;
 }
@@ -85,7 +90,10 @@ export type RefreshErrorCode =
   | "InvalidExpiration"
   | "TokenAlreadyExpired"
   | "SetAccessTokenFailed"
-  | "SetAccessTokenTimeout";
+  | "SetAccessTokenTimeout"
+  | "EmbedRemoved"
+  | "NoEmbedsLeft"
+  | "ReloadFailed";
 
 export interface RefreshedEvent {
   type: "refreshed";
@@ -110,6 +118,8 @@ export interface RefreshErrorEvent {
   retryInMs: number | null;
   /** The value thrown or rejected, if any. */
   cause?: unknown;
+  /** Which embed, by its index in the `container` (or `embed`) list, when there are several. */
+  embedIndex?: number;
 }
 
 export interface ExpiredEvent {

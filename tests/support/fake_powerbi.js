@@ -15,6 +15,8 @@ const HOUR = 3600 * 1000;
 class Fake {
   constructor(configToken) {
     this.container = document.createElement("div");
+    // On the page, as an embed's container is: one that leaves the page stops being refreshed.
+    document.body.appendChild(this.container);
     this.embeds = [];
     this.hasEmbed = true;
     this.getCalls = 0;
@@ -61,6 +63,11 @@ class Fake {
     const embed = {
       config: { type: "report", accessToken: configToken },
       tokens: [],
+      reloads: 0,
+      reload() {
+        embed.reloads += 1;
+        return Promise.resolve();
+      },
       setAccessToken(token) {
         embed.tokens.push(token);
         fake.tokens.push(token);
@@ -380,4 +387,23 @@ export function trackUncaught() {
   window.addEventListener("error", onError);
   window.addEventListener("unhandledrejection", onRejection);
   return tracker;
+}
+
+// --- several embeds ----------------------------------------------------------------------------
+
+/// One powerbi service that knows the containers of several fakes, as `window.powerbi` knows
+/// every embed on a page.
+export function serviceFor(fakes) {
+  return {
+    get(element) {
+      const fake = fakes.find((f) => f.container === element);
+      if (!fake) throw new Error("fake powerbi.get: no embed in this element");
+      return fake.powerbi.get(element);
+    },
+  };
+}
+
+/// What powerbi-client does when the report raises an error: a CustomEvent on the container.
+export function dispatchEmbedError(container, detail) {
+  container.dispatchEvent(new CustomEvent("error", { detail }));
 }
