@@ -75,23 +75,6 @@ pub fn element(source: &Source) -> Option<web_sys::Element> {
     }
 }
 
-/// `embed.reload()`, bounded like `setAccessToken`: a token set after expiry alone does not
-/// revive a report.
-pub async fn reload(embed: &Embed, timeout_ms: u32) -> Result<(), RefreshError> {
-    const FAILED: &str = "reload() after replacing an expired token failed (see cause)";
-    let promise = embed
-        .reload()
-        .map_err(|thrown| RefreshError::caused_by(Code::ReloadFailed, FAILED, thrown))?;
-    match timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&promise))).await {
-        Some(Ok(_)) => Ok(()),
-        Some(Err(reason)) => Err(RefreshError::caused_by(Code::ReloadFailed, FAILED, reason)),
-        None => Err(RefreshError::new(
-            Code::ReloadFailed,
-            "reload() did not answer within setAccessTokenTimeoutMs",
-        )),
-    }
-}
-
 /// The token the embed holds now (`embed.config.accessToken`), if it has one.
 pub fn current_token(embed: &Embed) -> Option<String> {
     js_sys::Reflect::get(&embed.config(), &"accessToken".into())
@@ -99,23 +82,49 @@ pub fn current_token(embed: &Embed) -> Option<String> {
         .as_string()
 }
 
-/// `embed.setAccessToken(token)`, bounded by `timeout_ms`: powerbi-client waits forever for an
+/// A call into the embed whose promise is awaited with a deadline.
+#[derive(Clone, Copy)]
+pub enum Call {
+    /// `setAccessToken(token)`.
+    SetToken,
+    /// `reload()`: a token set after expiry alone does not revive a report.
+    Reload,
+}
+
+/// Starts the call; its promise is awaited by [`outcome`]. Started for every embed before any
+/// is awaited, so one that hangs does not hold the others back.
+pub fn start(embed: &Embed, call: Call, token: &str) -> Result<JsValue, JsValue> {
+    match call {
+        Call::SetToken => embed.set_access_token(token),
+        Call::Reload => embed.reload(),
+    }
+}
+
+/// What the call came to, waiting at most `timeout_ms`: powerbi-client waits forever for an
 /// iframe that never answers.
-pub async fn set_token(embed: &Embed, token: &str, timeout_ms: u32) -> Result<(), RefreshError> {
-    const FAILED: &str = "setAccessToken failed: the embed rejected the token (see cause)";
-    let promise = embed
-        .set_access_token(token)
-        .map_err(|thrown| RefreshError::caused_by(Code::SetAccessTokenFailed, FAILED, thrown))?;
-    match timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&promise))).await {
-        Some(Ok(_)) => Ok(()),
-        Some(Err(reason)) => Err(RefreshError::caused_by(
+pub async fn outcome(
+    started: Result<JsValue, JsValue>,
+    call: Call,
+    timeout_ms: u32,
+) -> Result<(), RefreshError> {
+    let (code, failed, timeout_code, timed_out) = match call {
+        Call::SetToken => (
             Code::SetAccessTokenFailed,
-            FAILED,
-            reason,
-        )),
-        None => Err(RefreshError::new(
+            "setAccessToken failed: the embed rejected the token (see cause)",
             Code::SetAccessTokenTimeout,
             "setAccessToken did not answer within setAccessTokenTimeoutMs; the embed may be gone",
-        )),
+        ),
+        Call::Reload => (
+            Code::ReloadFailed,
+            "reload() after replacing an expired token failed (see cause)",
+            Code::ReloadFailed,
+            "reload() did not answer within setAccessTokenTimeoutMs",
+        ),
+    };
+    let promise = started.map_err(|thrown| RefreshError::caused_by(code, failed, thrown))?;
+    match timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&promise))).await {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(reason)) => Err(RefreshError::caused_by(code, failed, reason)),
+        None => Err(RefreshError::new(timeout_code, timed_out)),
     }
 }

@@ -43,8 +43,6 @@ mod events;
 #[cfg(target_arch = "wasm32")]
 mod expiration_value;
 #[cfg(target_arch = "wasm32")]
-mod join;
-#[cfg(target_arch = "wasm32")]
 mod listener;
 #[cfg(target_arch = "wasm32")]
 mod options;

@@ -48,49 +48,46 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             "options must be an object: new TokenRefresher({ container, getNewAccessToken, ... })",
         ));
     }
-    let sources = match (get(options, "embed"), get(options, "container")) {
-        (embed, _) if !embed.is_undefined() => list(&embed)
-            .into_iter()
-            .map(|embed| {
-                if has_method(&embed, "setAccessToken") {
-                    Ok(Source::Embed(embed.unchecked_into()))
-                } else {
-                    Err(type_error(
-                        "embed must be a powerbi-client embed (an object with setAccessToken), or an array of them",
-                    ))
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        (_, element) if element.is_null_or_undefined() => {
+    let embeds = get(options, "embed");
+    let mut sources = Vec::new();
+    if !embeds.is_undefined() {
+        for embed in list(&embeds) {
+            if !has_method(&embed, "setAccessToken") {
+                return Err(type_error(
+                    "embed must be a powerbi-client embed (an object with setAccessToken), or an array of them",
+                ));
+            }
+            sources.push(Source::Embed(embed.unchecked_into()));
+        }
+    } else {
+        let elements = get(options, "container");
+        if elements.is_null_or_undefined() {
             return Err(type_error(
                 "container is required: the element given to powerbi.embed (or pass embed)",
             ));
         }
-        (_, elements) => {
-            let service = get(options, "powerbi");
-            let service = if service.is_undefined() {
-                None
-            } else if has_method(&service, "get") {
-                Some(service.unchecked_into::<PowerBiService>())
-            } else {
+        let service = get(options, "powerbi");
+        let service: Option<PowerBiService> = if service.is_undefined() {
+            None
+        } else if has_method(&service, "get") {
+            Some(service.unchecked_into())
+        } else {
+            return Err(type_error(
+                "powerbi must be a powerbi-client service (an object with get)",
+            ));
+        };
+        for element in list(&elements) {
+            let Ok(element) = element.dyn_into::<web_sys::Element>() else {
                 return Err(type_error(
-                    "powerbi must be a powerbi-client service (an object with get)",
+                    "container must be a DOM element (the one given to powerbi.embed), or an array of them",
                 ));
             };
-            list(&elements)
-                .into_iter()
-                .map(|element| match element.dyn_into::<web_sys::Element>() {
-                    Ok(element) => Ok(Source::Container {
-                        element,
-                        service: service.clone(),
-                    }),
-                    Err(_) => Err(type_error(
-                        "container must be a DOM element (the one given to powerbi.embed), or an array of them",
-                    )),
-                })
-                .collect::<Result<Vec<_>, _>>()?
+            sources.push(Source::Container {
+                element,
+                service: service.clone(),
+            });
         }
-    };
+    }
     if sources.is_empty() {
         return Err(type_error("container (or embed) is an empty list"));
     }
@@ -165,16 +162,21 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
     })
 }
 
-/// One value, or each item of an array or array-like list (a `NodeList`, say).
+/// One value, or each item of a list: an array, or an array-like such as a `NodeList` (an
+/// object with a numeric `length` that is not itself an element or an embed).
 fn list(value: &JsValue) -> Vec<JsValue> {
+    let length = js_sys::Reflect::get(value, &"length".into()).unwrap_or_default();
     let is_list = js_sys::Array::is_array(value)
-        || value.is_instance_of::<web_sys::NodeList>()
-        || value.is_instance_of::<web_sys::HtmlCollection>();
-    if is_list {
-        js_sys::Array::from(value).iter().collect()
-    } else {
-        vec![value.clone()]
+        || (length.as_f64().is_some() && !value.is_instance_of::<web_sys::Element>());
+    if !is_list {
+        return vec![value.clone()];
     }
+    let items = js_sys::Array::from(value);
+    let mut out = Vec::with_capacity(items.length() as usize);
+    for i in 0..items.length() {
+        out.push(items.get(i));
+    }
+    out
 }
 
 /// A `TypeError`, as the platform throws for a wrong argument.

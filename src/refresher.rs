@@ -18,13 +18,14 @@ use web_sys::AbortController;
 use crate::anchor::{self, AnchorError};
 use crate::bindings::Embed;
 use crate::bindings::Options;
+use crate::embed::Call;
 use crate::error::{Code, RefreshError};
 use crate::events::{self, EventName, Handlers};
 use crate::listener::EventListener;
-use crate::options::{self, Config, Source, MAX_TIMER_MS};
+use crate::options::{self, Config, MAX_TIMER_MS};
 use crate::redact::redact;
 use crate::schedule::{Disturbance, Reason, Schedule, Trigger};
-use crate::{debug_log, embed, expiration, expiration_value, join, provider, registry, Millis};
+use crate::{debug_log, embed, expiration, expiration_value, provider, registry, Millis};
 
 /// Keeps an embedded Power BI item's access token fresh. See the README for the options.
 ///
@@ -37,8 +38,8 @@ pub struct TokenRefresher {
 
 pub struct Inner {
     config: Config,
-    /// The embeds still on the page, with their index in the options' list.
-    targets: RefCell<Vec<(usize, Source)>>,
+    /// For each of `config.sources`: still on the page.
+    present: RefCell<Vec<bool>>,
     /// `accessTokenProvider`, made on first use; holds the refresher weakly.
     hook: RefCell<Option<Closure<dyn FnMut() -> Promise>>>,
     state: RefCell<State>,
@@ -119,11 +120,11 @@ impl TokenRefresher {
         console_error_panic_hook::set_once();
         let config = options::read(&options)?;
         let schedule = Schedule::new(config.policy, None);
-        let targets = config.sources.iter().cloned().enumerate().collect();
+        let present = vec![true; config.sources.len()];
         Ok(TokenRefresher {
             inner: Rc::new(Inner {
                 config,
-                targets: RefCell::new(targets),
+                present: RefCell::new(present),
                 hook: RefCell::new(None),
                 state: RefCell::new(State {
                     schedule,
@@ -260,7 +261,7 @@ impl Inner {
         ];
         // powerbi-client dispatches the embed's events on its element; `TokenExpired` there
         // means the report is already dead, whatever this clock says.
-        for source in self.targets.borrow().iter().map(|(_, s)| s) {
+        for source in &self.config.sources {
             let Some(element) = embed::element(source) else {
                 continue;
             };
@@ -524,37 +525,18 @@ impl Inner {
         }
         let embeds = self.resolve_all(true)?;
         self.log("new token", &redact(&token.token).into());
-        let timeout = self.config.set_token_timeout_ms;
-        let sets = embeds
-            .iter()
-            .map(|(_, e)| embed::set_token(e, &token.token, timeout))
-            .collect();
-        let results = join::all(sets).await;
+        if let Some(error) = self.call_all(&embeds, Call::SetToken, &token.token).await {
+            return Err(error);
+        }
         if self.epoch.get() != epoch || !self.prune() {
             return Ok(None);
-        }
-        let targets = self.targets.borrow().clone();
-        let still_here = |index: &usize| targets.iter().any(|(i, _)| i == index);
-        let failed = embeds
-            .iter()
-            .zip(results)
-            .filter(|((index, _), _)| still_here(index))
-            .find_map(|((index, _), result)| result.err().map(|e| self.about(e, *index)));
-        if let Some(error) = failed {
-            return Err(error);
         }
         let reload = std::mem::take(&mut self.state.borrow_mut().reload_pending);
         if reload && self.config.reload_after_expiry {
             self.log("reloading after expiry", &JsValue::UNDEFINED);
-            let reloads = embeds
-                .iter()
-                .map(|(_, e)| embed::reload(e, timeout))
-                .collect();
-            for ((index, _), result) in embeds.iter().zip(join::all(reloads).await) {
-                if let Err(error) = result {
-                    if self.epoch.get() == epoch {
-                        self.emit_error(&self.about(error, *index), None);
-                    }
+            if let Some(error) = self.call_all(&embeds, Call::Reload, "").await {
+                if self.epoch.get() == epoch {
+                    self.emit_error(&error, None);
                 }
             }
             if self.epoch.get() != epoch {
@@ -562,6 +544,31 @@ impl Inner {
             }
         }
         Ok(Some((anchored.expires_at, token.token)))
+    }
+
+    /// `call` on every embed at once, each awaited within `setAccessTokenTimeoutMs` of the
+    /// start; the first failure of an embed still on the page, if any.
+    async fn call_all(
+        &self,
+        embeds: &[(usize, Embed)],
+        call: Call,
+        token: &str,
+    ) -> Option<RefreshError> {
+        let deadline = now() + Millis::from(self.config.set_token_timeout_ms);
+        let mut started = Vec::with_capacity(embeds.len());
+        for (_, e) in embeds {
+            started.push(embed::start(e, call, token));
+        }
+        let mut first = None;
+        for (result, (index, _)) in started.into_iter().zip(embeds) {
+            let outcome = embed::outcome(result, call, timer_delay(deadline, now())).await;
+            if let Err(error) = outcome {
+                if first.is_none() && !embed::gone(&self.config.sources[*index]) {
+                    first = Some(self.about(error, *index));
+                }
+            }
+        }
+        first
     }
 
     /// `error` names the embed when there are several.
@@ -576,20 +583,24 @@ impl Inner {
     /// The embeds as they are now. At least one must be found, else the first one's error;
     /// with `report`, each one not found while others are is an `error` event of its own.
     fn resolve_all(&self, report: bool) -> Result<Vec<(usize, Embed)>, RefreshError> {
-        let targets = self.targets.borrow().clone();
+        let present = self.present.borrow().clone();
         let (mut found, mut missing) = (Vec::new(), Vec::new());
-        for (index, source) in targets {
-            match embed::resolve(&source) {
-                Ok(e) => found.push((index, e)),
-                Err(error) => missing.push(self.about(error, index)),
+        for (index, source) in self.config.sources.iter().enumerate() {
+            if present[index] {
+                match embed::resolve(source) {
+                    Ok(e) => found.push((index, e)),
+                    Err(error) => missing.push(self.about(error, index)),
+                }
             }
         }
         if found.is_empty() {
-            return Err(missing.swap_remove(0));
+            return Err(missing.into_iter().next().unwrap_or_else(|| {
+                RefreshError::new(Code::NoEmbedsLeft, "every embed was removed from the page")
+            }));
         }
         if report {
-            for error in missing {
-                self.emit_error(&error, None);
+            for error in &missing {
+                self.emit_error(error, None);
             }
         }
         Ok(found)
@@ -599,22 +610,23 @@ impl Inner {
     /// a `NoEmbedsLeft` event and `stop()`. `false` when stopped.
     fn prune(self: &Rc<Self>) -> bool {
         let epoch = self.epoch.get();
-        let mut removed = Vec::new();
-        self.targets.borrow_mut().retain(|(index, source)| {
-            let gone = embed::gone(source);
-            if gone {
-                removed.push(*index);
+        let mut left = 0;
+        for (index, source) in self.config.sources.iter().enumerate() {
+            if !self.present.borrow()[index] {
+                continue;
             }
-            !gone
-        });
-        for index in removed {
+            if !embed::gone(source) {
+                left += 1;
+                continue;
+            }
+            self.present.borrow_mut()[index] = false;
             let error = RefreshError::new(
                 Code::EmbedRemoved,
                 "an embed's container (or iframe) was removed from the page; it is no longer refreshed",
             );
             self.emit_error(&error.of_embed(index), None);
         }
-        if self.targets.borrow().is_empty() && self.epoch.get() == epoch {
+        if left == 0 && self.epoch.get() == epoch {
             self.emit_error(
                 &RefreshError::new(
                     Code::NoEmbedsLeft,
