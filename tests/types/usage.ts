@@ -41,6 +41,19 @@ new TokenRefresher({
   getNewAccessToken: async () => ({ accessToken: "eyJ.a.b", expiresOn: new Date() }),
 });
 
+// Clock hints, the warning event, several containers, embeds, the pull hook.
+new TokenRefresher({
+  container: document.querySelectorAll(".report"),
+  getNewAccessToken: async () => ({ token: "t", expiresIn: 3600, serverTime: new Date() }),
+  minRefreshGapMs: 10000,
+  reloadAfterExpiry: false,
+});
+declare const embedA: { setAccessToken(token: string): Promise<void>; reload(): Promise<void> };
+const shared = new TokenRefresher({ embed: [embedA, embedA] });
+shared.on("warning", (w) => console.warn(w.code, `${w.skewMs} ms`));
+shared.on("error", (e) => console.warn(e.embedIndex ?? "all embeds", e.code === "EmbedRemoved"));
+const hook: () => Promise<string> = shared.accessTokenProvider;
+
 // @ts-expect-error: unknown event name
 refresher.on("refresh", () => {});
 // @ts-expect-error: the refreshed event has no `code`
@@ -50,4 +63,4 @@ new TokenRefresher({ container: embedContainer, minutesBeforeExpiration: "10" })
 // @ts-expect-error: the provider must answer a token
 new TokenRefresher({ container: embedContainer, getNewAccessToken: () => 42 });
 
-export { ok, left };
+export { ok, left, hook };
