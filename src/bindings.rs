@@ -41,3 +41,19 @@ extern "C" {
         group_id: &JsValue,
     ) -> Result<JsValue, JsValue>;
 }
+
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks` (Web Locks); bound here because web-sys marks it unstable.
+    pub type LockManager;
+
+    /// Calls `callback(lock)` once the lock is held, and holds it until the promise the
+    /// callback returns settles. Rejects if `options.signal` aborts first.
+    #[wasm_bindgen(method, catch)]
+    pub fn request(
+        this: &LockManager,
+        name: &str,
+        options: &JsValue,
+        callback: &js_sys::Function,
+    ) -> Result<js_sys::Promise, JsValue>;
+}

@@ -33,6 +33,8 @@ pub mod schedule;
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 #[cfg(target_arch = "wasm32")]
+mod cross_tab;
+#[cfg(target_arch = "wasm32")]
 mod debug_log;
 #[cfg(target_arch = "wasm32")]
 mod embed;

@@ -39,6 +39,8 @@ pub struct Config {
     pub set_token_timeout_ms: u32,
     /// `reload()` each embed after a token that had expired is replaced (`reloadAfterExpiry`).
     pub reload_after_expiry: bool,
+    /// `crossTab`: the key tabs share one refresh under, if on.
+    pub cross_tab: Option<String>,
     pub debug: bool,
 }
 
@@ -158,6 +160,7 @@ pub fn read(options: &Options) -> Result<Config, JsValue> {
             "setAccessTokenTimeoutMs must be a number of milliseconds from 1 to 2147483647",
         )?,
         reload_after_expiry: !matches!(get(options, "reloadAfterExpiry").as_bool(), Some(false)),
+        cross_tab: cross_tab_key(options)?,
         debug: get(options, "debug").is_truthy(),
     })
 }
@@ -177,6 +180,24 @@ fn list(value: &JsValue) -> Vec<JsValue> {
         out.push(items.get(i));
     }
     out
+}
+
+/// `crossTab: true` shares under the report and group ids, a string under that key.
+fn cross_tab_key(options: &Options) -> Result<Option<String>, JsValue> {
+    let value = get(options, "crossTab");
+    if value.is_null_or_undefined() || value.as_bool() == Some(false) {
+        return Ok(None);
+    }
+    if let Some(key) = value.as_string().filter(|k| !k.is_empty()) {
+        return Ok(Some(key));
+    }
+    if value.as_bool() == Some(true) {
+        let ids = js_sys::Array::of2(&get(options, "reportId"), &get(options, "groupId"));
+        return Ok(js_sys::JSON::stringify(&ids).ok().map(String::from));
+    }
+    Err(type_error(
+        "crossTab must be true, false, or a non-empty key string",
+    ))
 }
 
 /// A `TypeError`, as the platform throws for a wrong argument.

@@ -18,6 +18,7 @@ use web_sys::AbortController;
 use crate::anchor::{self, AnchorError};
 use crate::bindings::Embed;
 use crate::bindings::Options;
+use crate::cross_tab::{Held, Message, Peers};
 use crate::embed::Call;
 use crate::error::{Code, RefreshError};
 use crate::events::{self, EventName, Handlers};
@@ -63,6 +64,12 @@ struct State {
     reload_pending: bool,
     /// The last token handed to the embeds, for `accessTokenProvider`. Only ever in memory.
     token: Option<String>,
+    /// A newer token another tab shared, waiting to be applied.
+    shared: Option<(String, Millis)>,
+    /// The tabs' lock while this tab refreshes for all of them.
+    lock: Option<Held>,
+    /// When `start()` asked the other tabs for their token.
+    hello_at: Millis,
     abort: Option<AbortController>,
     last_error: Option<Code>,
     refresh_count: u32,
@@ -83,6 +90,8 @@ enum Waiter {
 struct Running {
     _interval: Interval,
     _listeners: Vec<EventListener>,
+    /// The other tabs, with `crossTab` where the browser allows it.
+    peers: Option<Rc<Peers>>,
 }
 
 fn now() -> Millis {
@@ -106,6 +115,11 @@ fn iso(ms: Millis) -> String {
         .to_iso_string()
         .into()
 }
+
+/// How long a tab that just started waits for the others' answer to its hello.
+const HELLO_WAIT_MS: Millis = 300;
+/// How long a hidden tab lets visible ones go first.
+const HIDDEN_HEAD_START_MS: Millis = 2_000;
 
 /// `ms` from now, clamped to what `setTimeout` honours (larger delays fire at once).
 fn timer_delay(at: Millis, now: Millis) -> u32 {
@@ -132,6 +146,9 @@ impl TokenRefresher {
                     waiters: Vec::new(),
                     reload_pending: false,
                     token: None,
+                    shared: None,
+                    lock: None,
+                    hello_at: 0,
                     abort: None,
                     last_error: None,
                     refresh_count: 0,
@@ -285,9 +302,11 @@ impl Inner {
                 }
             },
         ));
+        let peers = self.open_peers(&weak);
         *self.running.borrow_mut() = Some(Running {
             _interval: interval,
             _listeners: listeners,
+            peers,
         });
         self.log("started", &JsValue::UNDEFINED);
         // The first check runs after start() returns, so its events reach handlers added later
@@ -332,11 +351,17 @@ impl Inner {
         let was_running = running.is_some();
         drop((running, wake));
         self.epoch.set(self.epoch.get().wrapping_add(1));
-        let (abort, waiters) = {
+        let (abort, waiters, lock) = {
             let mut state = self.state.borrow_mut();
             state.schedule.abandoned();
-            (state.abort.take(), std::mem::take(&mut state.waiters))
+            state.shared = None;
+            (
+                state.abort.take(),
+                std::mem::take(&mut state.waiters),
+                state.lock.take(),
+            )
         };
+        drop(lock); // another tab takes over at once
         if let Some(abort) = abort {
             abort.abort();
         }
@@ -433,13 +458,16 @@ impl Inner {
         if self.epoch.get() != epoch {
             return; // stop() already abandoned this refresh and settled the waiters
         }
+        // Released whatever happened: the next tab may go.
+        let lock = self.state.borrow_mut().lock.take();
+        drop(lock);
         let now = now();
         // The clock may have been moved while we waited: deadlines kept from before must follow
         // it before the new one, read on the new clock, joins them.
         self.observe(now);
         match outcome {
             Ok(None) => {}
-            Ok(Some((expires_at, token))) => {
+            Ok(Some((expires_at, token, reason))) => {
                 let (attempts, waiters) = {
                     let mut state = self.state.borrow_mut();
                     let attempts = state.schedule.failures() + 1;
@@ -488,24 +516,17 @@ impl Inner {
         self: &Rc<Self>,
         reason: Reason,
         epoch: u32,
-    ) -> Result<Option<(Millis, String)>, RefreshError> {
+    ) -> Result<Option<(Millis, String, Reason)>, RefreshError> {
         // No embed, no provider call: a token nobody can use costs the app owner a request.
         self.resolve_all(false)?;
         let abort = AbortController::new().ok();
         let signal = abort.as_ref().map(AbortController::signal);
         self.state.borrow_mut().abort = abort;
         let signal = signal.unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into());
-        let answer = provider::fetch(&self.config, reason, &signal).await;
-        if self.epoch.get() != epoch {
-            // stop() aborted our signal; the controller in `state` now belongs to a newer refresh.
-            return Ok(None);
-        }
-        if let Some(abort) = self.state.borrow_mut().abort.take() {
-            if answer.is_err() {
-                abort.abort(); // the provider may still be working: tell it to give up
-            }
-        }
-        let token = answer?;
+        let Some((token, reason)) = self.obtain(reason, epoch, &signal).await else {
+            return Ok(None); // stopped meanwhile
+        };
+        let token = token?;
         let anchored = match anchor::anchor(now(), token.claims) {
             Ok(anchored) => anchored,
             Err(AnchorError::AlreadyExpired) => {
@@ -543,7 +564,141 @@ impl Inner {
                 return Ok(None);
             }
         }
-        Ok(Some((anchored.expires_at, token.token)))
+        if reason != Reason::Shared {
+            if let Some(peers) = self.peers() {
+                peers.publish(&token.token, anchored.expires_at);
+            }
+        }
+        Ok(Some((anchored.expires_at, token.token, reason)))
+    }
+
+    /// The new token: another tab's when it shared one, else the provider's — with `crossTab`,
+    /// asked under the tabs' lock, and only if no tab shared one while this tab waited for it.
+    /// `None` if stopped meanwhile.
+    async fn obtain(
+        &self,
+        reason: Reason,
+        epoch: u32,
+        signal: &web_sys::AbortSignal,
+    ) -> Option<(Result<provider::Token, RefreshError>, Reason)> {
+        if let Some(peers) = self.peers() {
+            self.let_peers_go_first().await;
+            if self.epoch.get() != epoch {
+                return None;
+            }
+            if self.state.borrow().shared.is_none() {
+                let held = peers.lock(signal).await;
+                if self.epoch.get() != epoch {
+                    return None;
+                }
+                self.state.borrow_mut().lock = held;
+            }
+            // Re-checked under the lock: the tab that held it before may have shared a token.
+            let shared = self.state.borrow_mut().shared.take();
+            if let Some((token, expires_at)) = shared {
+                let claims = anchor::Claims {
+                    expires_at: Some(expires_at),
+                    ..anchor::Claims::default()
+                };
+                return Some((Ok(provider::Token { token, claims }), Reason::Shared));
+            }
+        }
+        let answer = provider::fetch(&self.config, reason, signal).await;
+        if self.epoch.get() != epoch {
+            // stop() aborted our signal; the controller in `state` now belongs to a newer refresh.
+            return None;
+        }
+        if let Some(abort) = self.state.borrow_mut().abort.take() {
+            if answer.is_err() {
+                abort.abort(); // the provider may still be working: tell it to give up
+            }
+        }
+        Some((answer, reason))
+    }
+
+    /// A tab that just started gives the others a moment to answer its hello; a hidden tab
+    /// (throttled, maybe frozen soon) gives visible ones a head start, never past a quarter of
+    /// the time left.
+    async fn let_peers_go_first(&self) {
+        let now = now();
+        let (hello_at, expires_at) = {
+            let state = self.state.borrow();
+            (state.hello_at, state.schedule.expires_at())
+        };
+        let mut wait = (hello_at + HELLO_WAIT_MS - now).max(0);
+        let hidden = web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.hidden());
+        if hidden {
+            let quarter_left = expires_at.map_or(0, |at| (at - now) / 4);
+            wait = wait.max(HIDDEN_HEAD_START_MS.min(quarter_left));
+        }
+        if wait > 0 && self.state.borrow().shared.is_none() {
+            gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+        }
+    }
+
+    fn peers(&self) -> Option<Rc<Peers>> {
+        self.running.borrow().as_ref()?.peers.clone()
+    }
+
+    /// The channel to the other tabs, with `crossTab`; says once (with `debug`) when the browser
+    /// has no Web Locks or BroadcastChannel, and this tab refreshes on its own.
+    fn open_peers(&self, weak: &Weak<Inner>) -> Option<Rc<Peers>> {
+        let key = self.config.cross_tab.as_deref()?;
+        let weak = weak.clone();
+        let peers = Peers::open(key, move |message| {
+            with(&weak, |inner| inner.on_peer(message));
+        });
+        let Some(peers) = peers else {
+            self.log(
+                "crossTab: no Web Locks or BroadcastChannel here; refreshing per tab",
+                &JsValue::UNDEFINED,
+            );
+            return None;
+        };
+        peers.hello();
+        self.state.borrow_mut().hello_at = now();
+        Some(Rc::new(peers))
+    }
+
+    /// Another tab spoke: a newer token is applied here without a provider call (or picked up
+    /// by the refresh in flight); a hello is answered with this tab's token while it is fresh.
+    fn on_peer(self: &Rc<Self>, message: Message) {
+        let now = now();
+        match message {
+            Message::Hello => {
+                let fresh = {
+                    let state = self.state.borrow();
+                    let due = state.schedule.due_at();
+                    (!state.schedule.in_flight() && due.is_some_and(|due| now < due))
+                        .then(|| state.token.clone().zip(state.schedule.expires_at()))
+                        .flatten()
+                };
+                if let (Some((token, expires_at)), Some(peers)) = (fresh, self.peers()) {
+                    peers.publish(&token, expires_at);
+                }
+            }
+            Message::Token { token, expires_at } => {
+                let start = {
+                    let mut state = self.state.borrow_mut();
+                    let newer = state.schedule.expires_at().is_none_or(|at| expires_at > at);
+                    if !newer || expires_at <= now {
+                        return;
+                    }
+                    state.shared = Some((token, expires_at));
+                    // Taking the flight the way refreshNow() does; the refresh applies the
+                    // shared token. A refresh already in flight picks it up instead.
+                    state.schedule.poll(now, Trigger::MANUAL).is_some()
+                };
+                if start {
+                    let epoch = self.epoch.get();
+                    wasm_bindgen_futures::spawn_local(
+                        Rc::clone(self).refresh(Reason::Shared, epoch),
+                    );
+                }
+            }
+        }
     }
 
     /// `call` on every embed at once, each awaited within `setAccessTokenTimeoutMs` of the

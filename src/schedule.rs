@@ -38,6 +38,8 @@ pub enum Reason {
     Expired,
     /// `refreshNow()` was called while the token was still fresh.
     Manual,
+    /// Another tab refreshed and shared its token (the provider was not called).
+    Shared,
 }
 
 impl Reason {
@@ -47,6 +49,7 @@ impl Reason {
             Self::Expiring => "expiring",
             Self::Expired => "expired",
             Self::Manual => "manual",
+            Self::Shared => "shared",
         }
     }
 }

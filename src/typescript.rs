@@ -71,6 +71,10 @@ export interface TokenRefresherOptions {
   maxRetryDelayMs?: number;
   /** Shortest time between two automatic refreshes (a loop guard). Default 5000. */
   minRefreshGapMs?: number;
+  /** One refresh for every tab of this origin that shares the key: `true` keys on
+   *  reportId/groupId, a string is the key. Needs Web Locks and BroadcastChannel (else each tab
+   *  refreshes on its own). Default false. */
+  crossTab?: boolean | string;
   /** `reload()` the embeds after replacing a token that had already expired (a report does not
    *  revive on a new token alone). Default true. */
   reloadAfterExpiry?: boolean;
@@ -102,7 +106,8 @@ export interface RefreshedEvent {
   /** ms since the epoch. */
   expiresAt: number;
   expiresInMs: number;
-  reason: TokenRequest["reason"];
+  /** Why; `"shared"` when another tab refreshed and shared its token. */
+  reason: TokenRequest["reason"] | "shared";
   /** Attempts this refresh took (1 when the first try worked). */
   attempts: number;
 }

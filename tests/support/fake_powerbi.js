@@ -407,3 +407,22 @@ export function serviceFor(fakes) {
 export function dispatchEmbedError(container, detail) {
   container.dispatchEvent(new CustomEvent("error", { detail }));
 }
+
+// --- other tabs ----------------------------------------------------------------------------------
+
+/// Posts `data` on the BroadcastChannel `name`, as another tab (or another app) would.
+export function postOnChannel(name, data) {
+  const channel = new BroadcastChannel(name);
+  channel.postMessage(data);
+  channel.close();
+}
+
+/// Hides `navigator.locks` (as an old browser or an insecure context would); `false` restores it.
+export function hideLocks(hide) {
+  if (hide) {
+    Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
+  } else {
+    Object.defineProperty(Navigator.prototype, "locks", LOCKS_DESCRIPTOR);
+  }
+}
+const LOCKS_DESCRIPTOR = Object.getOwnPropertyDescriptor(Navigator.prototype, "locks");

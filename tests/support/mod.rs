@@ -108,6 +108,10 @@ extern "C" {
     pub fn service_for(fakes: &Array) -> JsValue;
     #[wasm_bindgen(js_name = dispatchEmbedError)]
     pub fn dispatch_embed_error(container: &JsValue, detail: &JsValue);
+    #[wasm_bindgen(js_name = postOnChannel)]
+    pub fn post_on_channel(name: &str, data: &JsValue);
+    #[wasm_bindgen(js_name = hideLocks)]
+    pub fn hide_locks(hide: bool);
     #[wasm_bindgen(js_name = dispatchOn)]
     pub fn dispatch_on(target: &str, name: &str);
     #[wasm_bindgen(js_name = setOnline)]

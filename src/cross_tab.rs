@@ -1,0 +1,148 @@
+//! One refresh for all tabs: a Web Lock so only one tab asks the provider at a time, and a
+//! BroadcastChannel on which that tab publishes the new token for the others. Same origin only;
+//! tokens travel only between tabs in memory, never through storage.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, BroadcastChannel};
+
+use crate::bindings::LockManager;
+use crate::listener::EventListener;
+use crate::Millis;
+
+/// Marks our messages among whatever else uses the channel name.
+const APP: &str = "powerbi-token-refresh";
+
+/// What another tab said.
+pub enum Message {
+    /// A token it just got from the provider (or holds, answering a hello).
+    Token { token: String, expires_at: Millis },
+    /// A tab that just started asks for the current token.
+    Hello,
+}
+
+/// The channel and the lock manager, while the refresher runs. Dropping it closes the channel
+/// and removes its listener, so nothing is ever posted on a closed channel.
+pub struct Peers {
+    channel: BroadcastChannel,
+    _listener: EventListener,
+    locks: LockManager,
+    name: String,
+}
+
+impl Peers {
+    /// `None` where Web Locks or BroadcastChannel are missing (old browser, insecure context).
+    pub fn open(key: &str, mut on_message: impl FnMut(Message) + 'static) -> Option<Self> {
+        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+        let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+        if !locks.is_object() {
+            return None;
+        }
+        let name = [APP, ":", key].concat();
+        let channel = BroadcastChannel::new(&name).ok()?;
+        let listener = EventListener::new(&channel, "message", move |event| {
+            let data = Reflect::get(&event, &"data".into()).unwrap_or_default();
+            if let Some(message) = parse(&data) {
+                on_message(message);
+            }
+        });
+        Some(Self {
+            channel,
+            _listener: listener,
+            locks: locks.unchecked_into(),
+            name,
+        })
+    }
+
+    pub fn publish(&self, token: &str, expires_at: Millis) {
+        self.post("token", Some((token, expires_at)));
+    }
+
+    pub fn hello(&self) {
+        self.post("hello", None);
+    }
+
+    fn post(&self, kind: &str, token: Option<(&str, Millis)>) {
+        let message = Object::new();
+        let mut fields = vec![("app", JsValue::from(APP)), ("kind", kind.into())];
+        if let Some((token, expires_at)) = token {
+            fields.push(("token", token.into()));
+            fields.push(("expiresAt", (expires_at as f64).into()));
+        }
+        for (key, value) in fields {
+            let _ = Reflect::set(&message, &key.into(), &value);
+        }
+        let _ = self.channel.post_message(&message);
+    }
+
+    /// Waits for the tabs' lock. `None` if the wait was given up (`signal` aborted on stop).
+    pub async fn lock(&self, signal: &AbortSignal) -> Option<Held> {
+        let mut on_acquired = None;
+        let acquired = Promise::new(&mut |resolve, _| on_acquired = Some(resolve));
+        let mut on_release = None;
+        let released = Promise::new(&mut |resolve, _| on_release = Some(resolve));
+        let callback = Closure::once(move |_lock: JsValue| -> Promise {
+            if let Some(resolve) = on_acquired {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+            released
+        });
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"signal".into(), signal);
+        let request = self
+            .locks
+            .request(&self.name, &options, callback.as_ref().unchecked_ref())
+            .ok()?;
+        // The request rejects when aborted, before the callback ever runs; it resolves only
+        // after the lock was held and released, so `acquired` always wins that race.
+        let first = Promise::race(&js_sys::Array::of2(&acquired, &request));
+        let held = JsFuture::from(first).await.is_ok() && !signal.aborted();
+        // Settled either way: the callback has run, or never will.
+        drop(callback);
+        let release = on_release?;
+        if held {
+            Some(Held { release })
+        } else {
+            let _ = release.call0(&JsValue::UNDEFINED);
+            None
+        }
+    }
+}
+
+impl Drop for Peers {
+    fn drop(&mut self) {
+        self.channel.close();
+    }
+}
+
+/// The lock, held until dropped.
+pub struct Held {
+    release: Function,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let _ = self.release.call0(&JsValue::UNDEFINED);
+    }
+}
+
+/// Our message, well formed, or `None`: anything else on the channel is ignored.
+fn parse(data: &JsValue) -> Option<Message> {
+    let field = |key: &str| Reflect::get(data, &key.into()).ok();
+    if !data.is_object() || field("app")?.as_string()? != APP {
+        return None;
+    }
+    match field("kind")?.as_string()?.as_str() {
+        "hello" => Some(Message::Hello),
+        "token" => {
+            let token = field("token")?.as_string().filter(|t| !t.is_empty())?;
+            let expires_at = field("expiresAt")?.as_f64().filter(|ms| ms.is_finite())?;
+            Some(Message::Token {
+                token,
+                expires_at: expires_at as Millis,
+            })
+        }
+        _ => None,
+    }
+}
