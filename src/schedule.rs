@@ -252,7 +252,9 @@ impl Schedule {
     /// drawn by `random` (in `0.0..1.0`) between half the base delay and a ceiling that doubles
     /// per failure in a row up to the cap, so many pages failing together do not retry
     /// together; it never runs past half the time the current token has left, and never below
-    /// half the base delay, so there is no tight loop even at the last second.
+    /// half the base delay, so there is no tight loop even at the last second. Once the token has
+    /// expired the report is dead: retries come at least once per check interval (as often as
+    /// the documented loop tries), so recovery follows the provider's within one interval.
     pub fn failed(&mut self, now: Millis, random: f64) -> Millis {
         self.in_flight = false;
         self.failures = self.failures.saturating_add(1);
@@ -264,12 +266,10 @@ impl Schedule {
         let floor = (retry_base / 2).max(1);
         let ceiling = backoff::delay(self.failures, retry_base, retry_cap).max(floor);
         let mut delay = floor + ((ceiling - floor) as f64 * random.clamp(0.0, 1.0)) as Millis;
-        if let Some(left) = self
-            .expires_at
-            .map(|at| at.saturating_sub(now))
-            .filter(|left| *left > 0)
-        {
-            delay = delay.min((left / 2).max(floor));
+        match self.expires_at.map(|at| at.saturating_sub(now)) {
+            Some(left) if left > 0 => delay = delay.min((left / 2).max(floor)),
+            Some(_) => delay = delay.min(self.policy.check_interval.max(floor)),
+            None => {}
         }
         let at = now.saturating_add(delay);
         self.retry_at = Some(at);
@@ -504,7 +504,8 @@ mod tests {
         }
         assert_eq!(
             delays,
-            [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]
+            [5_000, 10_000, 20_000, 30_000, 30_000, 30_000, 30_000, 30_000],
+            "capped at the check interval once expired"
         );
     }
 
@@ -654,9 +655,9 @@ mod tests {
 
     #[test]
     fn a_late_check_drops_the_retry_wait() {
-        let mut s = expiring_at(NOW - MIN);
+        let mut s = expiring_at(NOW + 60 * MIN);
         s.observe(NOW, 0);
-        s.poll(NOW, Trigger::AUTO);
+        s.poll(NOW, Trigger::MANUAL);
         for _ in 0..9 {
             s.failed(NOW, 1.0);
         }
