@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test: lint, the pure core on the host, the shipped size, the TypeScript types, the
-# browser shell in headless Chrome and Firefox, and the demo page. Installs what it needs first.
+# browser shell in headless Chrome and Firefox (against an in-page fake, then against the real
+# powerbi-client and a local stand-in of the Power BI embed service), and the demo page.
+# Installs what it needs first.
 set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
 ensure_build_tools
@@ -27,9 +29,20 @@ tsc -p tests/types/tsconfig.json
 # The test server's COOP/COEP headers would block the cross-origin frames some tests use.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 say "browser tests: headless Chrome"
-wasm-pack test --headless --chrome --mode no-install -- --test browser
+wasm-pack test --headless --chrome --mode no-install -- --test browser --test embeds --test cross_tab
 say "browser tests: headless Firefox"
-wasm-pack test --headless --firefox --mode no-install -- --test browser
+wasm-pack test --headless --firefox --mode no-install -- --test browser --test embeds --test cross_tab
+
+# The stand-in serves https://fake.powerbi.com:8443 (webdriver.json maps the name to 127.0.0.1
+# and accepts its throwaway certificate); with-standin.mjs stops it when the tests end. These
+# tests wait for real token lifetimes (~20 s in all): above the test runner's default limit of
+# 20 s for a whole run, hence WASM_BINDGEN_TEST_TIMEOUT.
+say "real powerbi-client against the stand-in: headless Chrome"
+WASM_BINDGEN_TEST_TIMEOUT=120 node tests/standin/with-standin.mjs \
+  wasm-pack test --headless --chrome --mode no-install -- --test powerbi_client
+say "real powerbi-client against the stand-in: headless Firefox"
+WASM_BINDGEN_TEST_TIMEOUT=120 node tests/standin/with-standin.mjs \
+  wasm-pack test --headless --firefox --mode no-install -- --test powerbi_client
 
 say "demo page (webpack dev server + headless Chromium)"
 node --test tests/demo.test.mjs
