@@ -22,15 +22,16 @@
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
-use std::fmt::Debug;
 
-use gloo_timers::future::TimeoutFuture;
-use js_sys::{Array, Date, Function, Object, Reflect};
+use js_sys::{Array, Function, Object};
 use powerbi_token_refresh::TokenRefresher;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod support;
+use support::{get, now, num, object, set, sleep, strings, text, Checks};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -120,45 +121,6 @@ const RETRY: u32 = 200;
 const WAIT_MS: f64 = 5_000.0;
 
 // --- small helpers --------------------------------------------------------------------------
-
-async fn sleep(ms: u32) {
-    TimeoutFuture::new(ms).await;
-}
-
-fn now() -> f64 {
-    Date::now()
-}
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap_or_default()
-}
-
-fn text(value: &JsValue, key: &str) -> Option<String> {
-    get(value, key).as_string()
-}
-
-fn num(value: &JsValue, key: &str) -> Option<f64> {
-    get(value, key).as_f64()
-}
-
-fn strings(array: &Array) -> Vec<String> {
-    array
-        .iter()
-        .map(|v| v.as_string().unwrap_or_else(|| format!("{v:?}")))
-        .collect()
-}
-
-fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
-    Reflect::set(object, &key.into(), &value.into()).expect("Reflect.set on a plain object");
-}
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (key, value) in pairs {
-        set(&o, key, value.clone());
-    }
-    o.into()
-}
 
 /// A thrown JS value as text, for failure messages.
 fn describe(error: &JsValue) -> String {
@@ -259,60 +221,6 @@ impl StandinLog {
             .filter(|t| t.outcome == outcome)
             .cloned()
             .collect()
-    }
-}
-
-// --- checks that are reported at the end -----------------------------------------------------
-
-#[derive(Default)]
-struct Checks {
-    failures: RefCell<Vec<String>>,
-}
-
-impl Checks {
-    fn fail(&self, message: String) {
-        self.failures.borrow_mut().push(message);
-    }
-
-    fn eq<T: PartialEq + Debug>(&self, what: &str, got: T, want: T) -> bool {
-        let same = got == want;
-        if !same {
-            self.fail(format!("{what}: got {got:?}, want {want:?}"));
-        }
-        same
-    }
-
-    fn ok(&self, what: &str, condition: bool) -> bool {
-        if !condition {
-            self.fail(format!("{what}: not so"));
-        }
-        condition
-    }
-
-    /// Polls `condition` every 10 ms, up to `timeout_ms`.
-    async fn until(&self, what: &str, timeout_ms: f64, condition: impl Fn() -> bool) -> bool {
-        let deadline = now() + timeout_ms;
-        loop {
-            if condition() {
-                return true;
-            }
-            if now() > deadline {
-                self.fail(format!("gave up after {timeout_ms} ms waiting for {what}"));
-                return false;
-            }
-            sleep(10).await;
-        }
-    }
-
-    fn report(&self) {
-        let failures = self.failures.borrow();
-        if !failures.is_empty() {
-            panic!(
-                "{} check(s) failed:\n  - {}",
-                failures.len(),
-                failures.join("\n  - ")
-            );
-        }
     }
 }
 
@@ -471,7 +379,7 @@ async fn keeps_fresh(kind: &str) {
         &events,
     );
 
-    c.until("two refreshes", 3.0 * LIFETIME, || {
+    c.until_within("two refreshes", 3.0 * LIFETIME, || {
         events.count("refreshed") >= 2
     })
     .await;
@@ -485,7 +393,7 @@ async fn keeps_fresh(kind: &str) {
         .unwrap_or(first_new_exp);
     // Refreshes come about every LIFETIME - MARGIN, one of them near that expiry: stop halfway
     // to the next, so that stop() rarely abandons a refresh in flight.
-    c.until("the first new token's expiry", 2.0 * LIFETIME, || {
+    c.until_within("the first new token's expiry", 2.0 * LIFETIME, || {
         now() > first_new_exp + (LIFETIME - MARGIN) / 2.0
     })
     .await;
@@ -610,7 +518,7 @@ async fn a_rejected_set_access_token_is_an_error_then_a_retry_succeeds() {
         &events,
     );
 
-    c.until("an error event", WAIT_MS, || events.count("error") >= 1)
+    c.until_within("an error event", WAIT_MS, || events.count("error") >= 1)
         .await;
     let e = events.of_type("error").get(0);
     c.eq(
@@ -643,7 +551,7 @@ async fn a_rejected_set_access_token_is_an_error_then_a_retry_succeeds() {
     );
 
     env.configure(&embed, "accept").await;
-    c.until("a refreshed event after accepting again", WAIT_MS, || {
+    c.until_within("a refreshed event after accepting again", WAIT_MS, || {
         events.count("refreshed") >= 1
     })
     .await;
@@ -714,7 +622,7 @@ async fn an_unanswered_set_access_token_times_out_then_a_retry_succeeds() {
     set(&o, "setAccessTokenTimeoutMs", 300);
     let r = started(&o, &events);
 
-    c.until("an error event", WAIT_MS, || events.count("error") >= 1)
+    c.until_within("an error event", WAIT_MS, || events.count("error") >= 1)
         .await;
     // Retries may have started meanwhile: each one hangs too, until the switch below.
     let errors = codes(&events);
@@ -734,7 +642,7 @@ async fn an_unanswered_set_access_token_times_out_then_a_retry_succeeds() {
     );
 
     env.configure(&embed, "accept").await;
-    c.until("a refreshed event after answering again", WAIT_MS, || {
+    c.until_within("a refreshed event after answering again", WAIT_MS, || {
         events.count("refreshed") >= 1
     })
     .await;
@@ -787,7 +695,7 @@ async fn a_container_without_an_embed_is_no_embed_and_the_provider_is_not_asked(
     let events = new_recorder();
     let r = started(&options(&container, &source.provider(), EARLY), &events);
 
-    c.until("an error event", WAIT_MS, || events.count("error") >= 1)
+    c.until_within("an error event", WAIT_MS, || events.count("error") >= 1)
         .await;
     let e = events.of_type("error").get(0);
     c.eq("error.code", text(&e, "code"), Some("NoEmbed".into()));
@@ -817,7 +725,7 @@ async fn an_iframe_removed_mid_life_is_a_named_error_not_an_exception() {
         &options(&embed.container(), &source.provider(), EARLY),
         &events,
     );
-    c.until("the first refresh", WAIT_MS, || {
+    c.until_within("the first refresh", WAIT_MS, || {
         events.count("refreshed") == 1
     })
     .await;
@@ -862,7 +770,7 @@ async fn an_embed_reset_mid_life_is_no_embed() {
         &options(&embed.container(), &source.provider(), EARLY),
         &events,
     );
-    c.until("the first refresh", WAIT_MS, || {
+    c.until_within("the first refresh", WAIT_MS, || {
         events.count("refreshed") == 1
     })
     .await;
@@ -900,7 +808,7 @@ async fn the_stand_in_expires_a_token_and_only_a_reload_revives_it() {
     if let Err(e) = embed.set_access_token(&short).await {
         c.fail(format!("setAccessToken rejected: {}", describe(&e)));
     }
-    c.until("the embed's error event", WAIT_MS, || {
+    c.until_within("the embed's error event", WAIT_MS, || {
         embed.count("error") >= 1
     })
     .await;
@@ -946,7 +854,7 @@ async fn the_stand_in_expires_a_token_and_only_a_reload_revives_it() {
     if let Err(e) = embed.reload().await {
         c.fail(format!("reload rejected: {}", describe(&e)));
     }
-    c.until("a second loaded event", WAIT_MS, || {
+    c.until_within("a second loaded event", WAIT_MS, || {
         embed.count("loaded") == 2
     })
     .await;
@@ -1069,7 +977,7 @@ async fn one_refresher_keeps_several_embeds_fresh_with_one_provider_call_each_ti
     let o = options(&JsValue::NULL, &source.provider(), MARGIN);
     set(&o, "container", containers);
     let r = started(&o, &events);
-    c.until("two refreshes", 3.0 * LIFETIME, || {
+    c.until_within("two refreshes", 3.0 * LIFETIME, || {
         events.count("refreshed") >= 2
     })
     .await;
@@ -1134,7 +1042,7 @@ async fn one_refresher_per_container_each_keeps_its_own_embed_fresh() {
         &options(&b.container(), &source_b.provider(), MARGIN),
         &events,
     );
-    c.until("two refreshes each", 3.0 * LIFETIME, || {
+    c.until_within("two refreshes each", 3.0 * LIFETIME, || {
         events.count("refreshed") >= 4
     })
     .await;
@@ -1168,7 +1076,7 @@ async fn a_report_opened_with_an_expired_token_is_refreshed_then_reloaded_and_re
     else {
         return env.finish(&[]).await;
     };
-    c.until("the stand-in's token expires", WAIT_MS, || {
+    c.until_within("the stand-in's token expires", WAIT_MS, || {
         embed.count("error") >= 1
     })
     .await;
@@ -1179,11 +1087,11 @@ async fn a_report_opened_with_an_expired_token_is_refreshed_then_reloaded_and_re
     let o = options(&embed.container(), &source.provider(), MARGIN);
     set(&o, "expiration", exp);
     let r = started(&o, &events);
-    c.until("a refreshed event", WAIT_MS, || {
+    c.until_within("a refreshed event", WAIT_MS, || {
         events.count("refreshed") == 1
     })
     .await;
-    c.until("the stand-in loads again", WAIT_MS, || {
+    c.until_within("the stand-in loads again", WAIT_MS, || {
         embed.count("loaded") >= 2
     })
     .await;
@@ -1233,11 +1141,11 @@ async fn the_services_token_expired_error_refreshes_and_reloads_at_once() {
         source.calls().length(),
         0,
     );
-    c.until("a refresh after the embed's TokenExpired", WAIT_MS, || {
+    c.until_within("a refresh after the embed's TokenExpired", WAIT_MS, || {
         events.count("refreshed") == 1
     })
     .await;
-    c.until("the reload", WAIT_MS, || embed.count("loaded") >= 2)
+    c.until_within("the reload", WAIT_MS, || embed.count("loaded") >= 2)
         .await;
     let log = env.log(&embed).await;
     c.ok("the stand-in went dead first", log.expired_at.is_some());
@@ -1310,7 +1218,7 @@ async fn the_access_token_provider_hook_and_the_refresher_share_one_provider_cal
         }
         Err(e) => c.fail(format!("askToken: {}", describe(&e))),
     }
-    c.until("the push settles", WAIT_MS, || pushed.borrow().is_some())
+    c.until_within("the push settles", WAIT_MS, || pushed.borrow().is_some())
         .await;
     // Asked again while that token is fresh: no provider call.
     let again = embed.ask_token().await;

@@ -295,13 +295,23 @@ impl Checks {
 
     /// Polls `condition` every few milliseconds, up to [`WAIT_MS`].
     pub async fn until(&self, what: &str, condition: impl Fn() -> bool) -> bool {
-        let deadline = now() + WAIT_MS;
+        self.until_within(what, WAIT_MS, condition).await
+    }
+
+    /// Polls `condition` every few milliseconds, up to `timeout_ms`.
+    pub async fn until_within(
+        &self,
+        what: &str,
+        timeout_ms: f64,
+        condition: impl Fn() -> bool,
+    ) -> bool {
+        let deadline = now() + timeout_ms;
         loop {
             if condition() {
                 return true;
             }
             if now() > deadline {
-                self.fail(format!("gave up waiting for {what}"));
+                self.fail(format!("gave up after {timeout_ms} ms waiting for {what}"));
                 return false;
             }
             sleep(5).await;
