@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: lint, the pure core on the host, the shipped size, the TypeScript types, the
 # browser shell in headless Chrome and Firefox (against an in-page fake, then against the real
-# powerbi-client and a local stand-in of the Power BI embed service), and the demo page.
+# powerbi-client and a local stand-in of the Power BI embed service), several tabs of real pages,
+# the example apps, and the demo page (simulated and in Power BI mode).
 # Installs what it needs first.
 set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
@@ -44,5 +45,12 @@ say "real powerbi-client against the stand-in: headless Firefox"
 WASM_BINDGEN_TEST_TIMEOUT=120 node tests/standin/with-standin.mjs \
   wasm-pack test --headless --firefox --mode no-install -- --test powerbi_client
 
+say "crossTab across real pages (headless Chromium, the package's web entry)"
+node --test tests/cross-tab.test.mjs
+
 say "demo page (webpack dev server + headless Chromium)"
 node --test tests/demo.test.mjs
+say "example apps: webpack 5, Vite 7 (build and dev server), no bundler — headless Chromium"
+node --test tests/examples.test.mjs
+say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"
+node --test tests/real-demo.test.mjs

@@ -118,6 +118,8 @@ fn iso(ms: Millis) -> String {
 
 /// How long a tab that just started waits for the others' answer to its hello.
 const HELLO_WAIT_MS: Millis = 300;
+/// How long the lock is kept after the token was published to the other tabs.
+const LOCK_LINGER_MS: u32 = 150;
 /// How long a hidden tab lets visible ones go first.
 const HIDDEN_HEAD_START_MS: Millis = 2_000;
 
@@ -458,9 +460,16 @@ impl Inner {
         if self.epoch.get() != epoch {
             return; // stop() already abandoned this refresh and settled the waiters
         }
-        // Released whatever happened: the next tab may go.
+        // Released whatever happened: the next tab may go. After publishing a token, a moment
+        // later: the lock can reach the next tab before the message does (they travel apart),
+        // and that tab would then ask the provider again.
         let lock = self.state.borrow_mut().lock.take();
-        drop(lock);
+        if let (Some(lock), Ok(Some(_))) = (lock, &outcome) {
+            wasm_bindgen_futures::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(LOCK_LINGER_MS).await;
+                drop(lock);
+            });
+        }
         let now = now();
         // The clock may have been moved while we waited: deadlines kept from before must follow
         // it before the new one, read on the new clock, joins them.

@@ -271,9 +271,9 @@ impl Schedule {
             Some(_) => delay = delay.min(self.policy.check_interval.max(floor)),
             None => {}
         }
-        let at = now.saturating_add(delay);
-        self.retry_at = Some(at);
-        at
+        self.retry_at = Some(now.saturating_add(delay));
+        // The minimum gap may hold the retry back further: say when it really comes.
+        self.earliest_retry().unwrap_or(now)
     }
 
     /// The refresh in flight was dropped (the refresher stopped); nothing about the token changed.
@@ -600,6 +600,23 @@ mod tests {
         let mut s = expiring_at(NOW - MIN);
         s.reported_expired(NOW);
         assert_eq!(s.expires_at(), Some(NOW - MIN), "an earlier expiry stands");
+    }
+
+    #[test]
+    fn the_retry_time_given_includes_the_minimum_gap() {
+        let gap = Policy {
+            min_gap: 60_000,
+            ..POLICY
+        };
+        let mut s = Schedule::new(gap, Some(NOW + 60 * MIN));
+        assert!(s.poll(NOW + 50 * MIN, Trigger::AUTO).is_some());
+        let t = NOW + 50 * MIN + 100;
+        assert_eq!(
+            s.failed(t, 0.0),
+            NOW + 50 * MIN + 60_000,
+            "the gap, not 2.5 s"
+        );
+        assert_eq!(s.next_wake(t, true), Some(NOW + 50 * MIN + 60_000));
     }
 
     #[test]

@@ -4,108 +4,18 @@
 // Assumes pkg/ is built (`bash scripts/build.sh`). Always stops the server and the browser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { CHROMIUM, CHROMIUM_ARGS, startDemoServer, waitUntilServing } from "../scripts/demo-server.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const WEBPACK_CLI = require.resolve("webpack-cli/bin/cli.js");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const TOKEN_LIFETIME_SECONDS = 12;
 /** Refresh 6 s before expiry, check every second, retry after 1 s. */
 const PAGE_QUERY = "?margin=0.1&interval=1000&retry=1000";
 /** The longest any single wait may take. */
 const WAIT_MS = 60_000;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "localhost", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** A sleep that does not keep the process alive. */
-const idle = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-/** Starts `webpack serve` in its own process group, so stop() ends it and all it started. */
-function startServer(port) {
-  const child = spawn(process.execPath, [WEBPACK_CLI, "serve", "--config", "webpack.config.js"], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DEMO_TOKEN_LIFETIME_SECONDS: String(TOKEN_LIFETIME_SECONDS),
-      NO_COLOR: "1",
-    },
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  let running = true;
-  exited.then(() => (running = false));
-  // Last resort if the test runner is torn down before stop() runs.
-  const killOnExit = () => running && process.kill(-child.pid, "SIGKILL");
-  process.once("exit", killOnExit);
-
-  return {
-    url: `http://localhost:${port}`,
-    output: () => output,
-    running: () => running,
-    async stop() {
-      process.off("exit", killOnExit);
-      if (!running) return;
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        return; // already gone
-      }
-      const timedOut = await Promise.race([exited.then(() => false), idle(5_000).then(() => true)]);
-      if (timedOut && running) {
-        process.kill(-child.pid, "SIGKILL");
-        await exited;
-      }
-    },
-  };
-}
-
-/** Resolves once the dev server has compiled the bundle (webpack-dev-middleware holds requests until then). */
-async function waitUntilServing(server) {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    if (!server.running()) throw new Error(`the dev server exited:\n${server.output()}`);
-    try {
-      const response = await fetch(`${server.url}/bundle.js`, { signal: AbortSignal.timeout(5_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`the dev server did not serve the bundle within ${WAIT_MS} ms:\n${server.output()}`);
-}
 
 async function endpointStatus(server) {
   return (await fetch(`${server.url}/api/status`)).json();
@@ -119,10 +29,10 @@ test("demo page: the refresher refreshes, reports a failing endpoint and recover
     "pkg/ is not built: run `bash scripts/build.sh` first",
   );
 
-  const server = startServer(await freePort());
+  const server = await startDemoServer({ DEMO_TOKEN_LIFETIME_SECONDS: String(TOKEN_LIFETIME_SECONDS) });
   let browser;
   try {
-    await waitUntilServing(server);
+    await waitUntilServing(server, WAIT_MS);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage();
 
@@ -145,6 +55,8 @@ test("demo page: the refresher refreshes, reports a failing endpoint and recover
     const embed = page.locator(".sim-embed");
     await embed.waitFor({ timeout: WAIT_MS });
     assert.match(await embed.innerText(), /simulated embed/i, "the embed says it is simulated");
+    assert.ok(await page.locator("#notice-simulated").isVisible(), "the page says it is in simulated mode");
+    assert.ok(!(await page.locator("#notice-powerbi").isVisible()), "and not that it is real Power BI");
     const first = await embed.evaluate((box) => ({ ...box.dataset }));
     const callsAtStart = (await endpointStatus(server)).calls;
     t.diagnostic(`embedded with token ${first.tokenTail}; endpoint calls: ${callsAtStart}`);
@@ -163,6 +75,11 @@ test("demo page: the refresher refreshes, reports a failing endpoint and recover
       { timeout: WAIT_MS },
     );
     t.diagnostic(`refreshed to token ${second.tokenTail}; endpoint calls: ${callsAfterRefresh}`);
+    // At a glance: the time-left bar, the refresh on the strip, the calls counted there.
+    assert.match(await page.locator("#token-bar .token-bar__text").innerText(), /left of/);
+    assert.ok((await count(page, "#glance .mark.refreshed")) >= 1, "the strip shows the refresh");
+    assert.ok((await count(page, "#glance .seg")) >= 2, "the strip shows two tokens' lives");
+    assert.match(await page.locator("#glance .glance-row--calls").innerText(), /endpoint calls: [2-9]/);
 
     // 2. The endpoint fails: an error entry with its code and when the next attempt is.
     await page.click("button[data-mode=fail]");
@@ -174,6 +91,9 @@ test("demo page: the refresher refreshes, reports a failing endpoint and recover
     assert.match(errorText, /HTTP 500/);
     assert.match(errorText, /Retry in [\d.]+ s/);
     t.diagnostic(`error entry: ${errorText.replace(/\s+/g, " ")}`);
+    await page.locator("#glance .mark.error").first().waitFor({ timeout: WAIT_MS });
+    assert.ok((await count(page, "#glance .mark.call.failed")) >= 1, "the strip marks the failed call");
+    assert.ok((await count(page, "#glance .mark.retry")) >= 1, "the strip marks the planned retry");
 
     // 3. Back to normal: the next attempt succeeds.
     const refreshesBefore = await count(page, "#log li.refreshed");

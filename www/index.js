@@ -1,5 +1,7 @@
-// The demo page: embeds a (simulated) report with a token from the local endpoint, then lets
-// TokenRefresher keep that token fresh, and shows everything it does.
+// The demo page: embeds a report with a token from the local endpoint, then lets TokenRefresher
+// keep that token fresh, and shows everything it does. The server says which report
+// (GET /api/config): the simulated embed (default), or a real Power BI report through the real
+// powerbi-client, loaded only then (a separate chunk) so the simulated page never has it.
 //
 // Settings can be changed from the URL, e.g. ?margin=0.1&interval=1000 to see refreshes within
 // seconds when the server mints short-lived tokens (DEMO_TOKEN_LIFETIME_SECONDS):
@@ -11,10 +13,12 @@
 
 import { TokenRefresher } from "powerbi-token-refresh";
 import { installSimulatedPowerBi, formatDuration, tokenTail } from "./simulated-powerbi.js";
+import { createGlance } from "./glance.js";
 
-// Made-up ids: the simulated embed and the local endpoint accept any.
-const REPORT_ID = "4af8e2d1-7c3b-4e9a-9d61-2f5b8c0e7a13";
-const GROUP_ID = "b1d5c7e9-0f2a-4c6e-8b3d-5a7f9e1c2d40";
+// Made-up ids for the simulated embed (it and the local endpoint accept any); in Power BI mode
+// the server names the report.
+const SIMULATED_REPORT_ID = "4af8e2d1-7c3b-4e9a-9d61-2f5b8c0e7a13";
+const SIMULATED_GROUP_ID = "b1d5c7e9-0f2a-4c6e-8b3d-5a7f9e1c2d40";
 
 const $ = (id) => document.getElementById(id);
 const container = $("report-container");
@@ -78,22 +82,35 @@ function readSettings(params) {
 
 // ---------------------------------------------------------------------------------- token endpoint
 
+/** Set in main(): the strip and bar that show tokens, calls and events over time. */
+let glance;
+
 /** The app's token provider: asks the local endpoint, as an app asks its backend. */
 async function getNewAccessToken({ reportId, groupId, reason, signal }) {
   const query = new URLSearchParams({ reportId, groupId, reason });
+  const ended = glance?.call();
+  let ok = false;
   try {
     const response = await fetch(`/api/token?${query}`, { signal, cache: "no-store" });
-    if (!response.ok) throw new Error(`the token endpoint answered HTTP ${response.status}`);
-    return await response.json(); // { token, tokenId, expiration }
+    if (!response.ok) {
+      const message = (await response.json().catch(() => ({}))).error?.message;
+      throw new Error(`the token endpoint answered HTTP ${response.status}${message ? `: ${message}` : ""}`);
+    }
+    const answer = await response.json(); // { token, tokenId, expiration }
+    ok = true;
+    return answer;
   } finally {
+    ended?.(ok);
     pollEndpoint(); // show the new call count at once
   }
 }
 
-function showEndpoint({ mode, calls, lifetimeSeconds }) {
+function showEndpoint({ source, mode, calls, lifetimeSeconds }) {
+  $("endpoint-source").textContent = source === "powerbi" ? "Power BI GenerateToken" : "simulated (local fake tokens)";
   $("endpoint-mode").textContent = mode;
   $("endpoint-calls").textContent = String(calls);
-  $("endpoint-lifetime").textContent = formatDuration(lifetimeSeconds * 1000);
+  $("endpoint-lifetime").textContent =
+    lifetimeSeconds === null ? "set by Power BI" : formatDuration(lifetimeSeconds * 1000);
   for (const button of document.querySelectorAll("button[data-mode]")) {
     button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
   }
@@ -157,6 +174,8 @@ function renderStatus(refresher) {
 function listen(refresher) {
   refresher.on("refreshed", (e) => {
     const attempts = e.attempts > 1 ? `, after ${e.attempts} attempts` : "";
+    glance.token(e.expiresAt);
+    glance.mark(e.attempts > 1 ? "recovered" : "refreshed", `refreshed (${e.reason}${attempts})`);
     log(
       "refreshed",
       `The embed now holds token ${embeddedTokenTail()}, valid for ${formatDuration(e.expiresInMs)}` +
@@ -165,15 +184,63 @@ function listen(refresher) {
   });
   refresher.on("error", (e) => {
     const cause = e.cause instanceof Error ? ` Cause: ${e.cause.message}.` : "";
-    const retry = e.retryInMs === null ? "No retry: stopped." : `Retry in ${seconds(e.retryInMs)} s.`;
+    // No retry time: the refresher stopped (NoEmbedsLeft), or nothing to retry (ReloadFailed).
+    const retry =
+      e.retryInMs !== null ? `Retry in ${seconds(e.retryInMs)} s.` : refresher.status.running ? "" : "No retry: stopped.";
+    glance.mark("error", `${e.code} (failure ${e.attempt})`);
+    if (e.retryAt !== null) glance.mark("retry", `retry planned after ${e.code}`, e.retryAt);
     log("error", `${e.code} (failure ${e.attempt}): ${e.message}.${cause} ${retry}`);
   });
   refresher.on("expired", (e) => {
+    glance.mark("expired", `expired ${seconds(e.expiredForMs)} s ago`);
     log(
       "expired",
       `The embed's token expired ${seconds(e.expiredForMs)} s ago (at ${new Date(e.expiration).toLocaleTimeString()});` +
         " a real report would stop loading data until a refresh succeeds",
     );
+  });
+}
+
+
+// ---------------------------------------------------------------------------------- embedding
+
+/** Shows which mode the page is in: the notice, the badge, and per-mode styling (body[data-source]). */
+function showSource(config) {
+  document.body.dataset.source = config.source;
+  $("notice-simulated").hidden = config.source !== "simulated";
+  $("notice-powerbi").hidden = config.source !== "powerbi";
+  $("source-badge").textContent = config.source === "powerbi" ? "real Power BI" : "simulated embed";
+  if (config.source === "powerbi") $("report-name").textContent = config.name || config.reportId;
+}
+
+/** The simulated embed: a local stand-in for window.powerbi that draws the token it holds. */
+function embedSimulated(first) {
+  installSimulatedPowerBi(window);
+  window.powerbi.embed(container, {
+    type: "report",
+    id: SIMULATED_REPORT_ID,
+    groupId: SIMULATED_GROUP_ID,
+    embedUrl: "simulated://app.powerbi.com/reportEmbed",
+    tokenType: "Embed",
+    accessToken: first.token,
+  });
+}
+
+/** The real report, with the real powerbi-client (which creates window.powerbi as it loads). */
+async function embedPowerBi(config, first) {
+  const { models } = await import(/* webpackChunkName: "powerbi-client" */ "powerbi-client");
+  const embed = window.powerbi.embed(container, {
+    type: "report",
+    id: config.reportId,
+    groupId: config.groupId,
+    embedUrl: config.embedUrl,
+    tokenType: models.TokenType.Embed, // GenerateToken's embed token (app owns data)
+    accessToken: first.token,
+  });
+  embed.on("loaded", () => log("info", "Power BI: the report loaded"));
+  embed.on("error", (event) => {
+    const { message, errorCode } = event.detail ?? {};
+    log("error", `Power BI: ${errorCode ?? ""} ${message ?? "error"}`.trim());
   });
 }
 
@@ -186,8 +253,14 @@ async function main() {
   $("status-settings").textContent =
     `refresh ${describeDuration(marginMs)} before expiry · check every ${seconds(settings.checkIntervalMs)} s` +
     ` · provider timeout ${seconds(settings.providerTimeoutMs)} s · first retry after ${seconds(settings.retryDelayMs)} s`;
+  glance = createGlance({ bar: $("token-bar"), strip: $("glance"), marginMs });
 
-  installSimulatedPowerBi(window);
+  const configResponse = await fetch("/api/config", { cache: "no-store" });
+  const config = await configResponse.json();
+  if (!configResponse.ok) throw new Error(config.error?.message ?? `GET /api/config answered HTTP ${configResponse.status}`);
+  showSource(config);
+  const reportId = config.reportId ?? SIMULATED_REPORT_ID;
+  const groupId = config.groupId ?? SIMULATED_GROUP_ID;
 
   // The endpoint's mode outlives page loads; start from a working one so the first embed works.
   const before = await (await fetch("/api/status", { cache: "no-store" })).json();
@@ -195,20 +268,10 @@ async function main() {
   await setMode("normal");
 
   // Embed with a first token, as an app does: its backend calls GenerateToken.
-  const first = await getNewAccessToken({
-    reportId: REPORT_ID,
-    groupId: GROUP_ID,
-    reason: "embed",
-    signal: AbortSignal.timeout(10_000),
-  });
-  window.powerbi.embed(container, {
-    type: "report",
-    id: REPORT_ID,
-    groupId: GROUP_ID,
-    embedUrl: "simulated://app.powerbi.com/reportEmbed",
-    tokenType: "Embed",
-    accessToken: first.token,
-  });
+  const first = await getNewAccessToken({ reportId, groupId, reason: "embed", signal: AbortSignal.timeout(30_000) });
+  if (config.source === "powerbi") await embedPowerBi(config, first);
+  else embedSimulated(first);
+  glance.token(Date.parse(first.expiration));
   log(
     "info",
     `Embedded the report with token ${tokenTail(first.token)}, valid until ${new Date(first.expiration).toLocaleTimeString()}`,
@@ -216,8 +279,8 @@ async function main() {
 
   const refresher = new TokenRefresher({
     container,
-    reportId: REPORT_ID,
-    groupId: GROUP_ID,
+    reportId,
+    groupId,
     expiration: first.expiration,
     getNewAccessToken,
     ...settings,
@@ -253,8 +316,12 @@ async function main() {
   }
   $("clear-log").addEventListener("click", () => $("log").replaceChildren());
 
-  renderStatus(refresher);
-  setInterval(() => renderStatus(refresher), 250);
+  const render = () => {
+    renderStatus(refresher);
+    glance.render();
+  };
+  render();
+  setInterval(render, 250);
   setInterval(pollEndpoint, 1000);
 }
 

@@ -6,6 +6,8 @@
 //   window.powerbi.get(container)            returns it (throws if there is none, as powerbi-client does)
 //   embed.config.accessToken                 the token it holds
 //   embed.setAccessToken(token) -> Promise   swaps the token (rejects a malformed or expired one)
+//   embed.reload() -> Promise                what the refresher calls after an expired token was
+//                                            replaced (a real report needs it to load data again)
 //
 // Instead of a report it draws a box showing which token it holds (only the last 4 characters)
 // and how long that token has left, read from the token's `exp` claim. It turns red when the
@@ -50,6 +52,7 @@ class SimulatedEmbed {
     this.container = container;
     this.config = { ...config };
     this.tokensReceived = 1;
+    this.reloads = 0;
     this.expiresAt = jwtExpiresAt(config.accessToken);
     this.lifetimeMs = Math.max(1, this.expiresAt - Date.now());
 
@@ -90,6 +93,17 @@ class SimulatedEmbed {
     });
   }
 
+  reload() {
+    return new Promise((resolve, reject) => {
+      setTimeout(() => {
+        if (!this.timer) return reject(new Error("the embed was reset"));
+        this.reloads += 1;
+        this.render();
+        resolve();
+      }, SET_TOKEN_DELAY_MS);
+    });
+  }
+
   render() {
     const left = this.expiresAt - Date.now();
     const expired = left <= 0;
@@ -97,7 +111,8 @@ class SimulatedEmbed {
     this.box.dataset.tokenTail = tokenTail(this.config.accessToken);
     this.box.dataset.expiresAt = String(this.expiresAt);
     this.tokenLine.textContent =
-      `Token ${tokenTail(this.config.accessToken)} · #${this.tokensReceived} received`;
+      `Token ${tokenTail(this.config.accessToken)} · #${this.tokensReceived} received` +
+      (this.reloads ? ` · reloaded ${this.reloads}×` : "");
     this.countdown.textContent = expired
       ? `EXPIRED ${formatDuration(-left)} ago`
       : `${formatDuration(left)} left`;

@@ -1,18 +1,22 @@
-// The demo's token endpoint: a stand-in for the app backend that calls Power BI's GenerateToken.
+// The demo's token endpoint: the app backend that calls Power BI's GenerateToken — for real when
+// given a Power BI backend (www/powerbi-backend.cjs, from the PBI_* variables), else simulated.
 //
 // It runs inside webpack-dev-server (see `setupMiddlewares` in webpack.config.js) and answers:
 //
-//   GET  /api/token?reportId=..&groupId=..  -> { token, tokenId, expiration }   (like GenerateToken)
-//   GET  /api/status                        -> { mode, calls, lifetimeSeconds }
-//   POST /api/mode   {"mode":"fail"}        -> { mode, calls, lifetimeSeconds }
+//   GET  /api/config                        -> { source: "simulated" }
+//                                              | { source: "powerbi", reportId, groupId, name, embedUrl }
+//   GET  /api/token?reportId=..&groupId=..  -> { token, tokenId, expiration }   (GenerateToken's answer)
+//   GET  /api/status                        -> { source, mode, calls, lifetimeSeconds }
+//   POST /api/mode   {"mode":"fail"}        -> the same as /api/status
 //
-// Modes, so a visitor can watch the refresher cope with a bad backend:
-//   normal  mint a token that expires in `lifetimeSeconds`
+// Modes, so a visitor can watch the refresher cope with a bad backend (in front of either source):
+//   normal  answer a new token: simulated, one that expires in `lifetimeSeconds`; Power BI, its own
 //   fail    answer HTTP 500
 //   stall   never answer (the refresher's providerTimeoutMs gives up on it)
 //
-// Tokens are fake JWTs signed with a throwaway key made at start-up: nothing verifies them; the
-// simulated embed only reads their `exp`. A whole token is never logged, only its last 4 chars.
+// Simulated tokens are fake JWTs signed with a throwaway key made at start-up: nothing verifies
+// them; the simulated embed only reads their `exp`. In Power BI mode the report is the configured
+// one whatever the query says. A whole token is never logged, only its last 4 characters.
 
 "use strict";
 
@@ -43,11 +47,14 @@ function tail(token) {
 
 /**
  * Creates the endpoint. Returns `{ middleware, state }`: `middleware` is a connect/express style
- * `(req, res, next)` handler that passes on anything outside /api/.
+ * `(req, res, next)` handler that passes on anything outside /api/. `powerBi`: a backend from
+ * powerbi-backend.cjs for real tokens, or null for simulated ones.
  */
-function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = console.log } = {}) {
+function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = console.log, powerBi = null } = {}) {
   const signingKey = crypto.randomBytes(32);
-  const state = { mode: "normal", calls: 0, lifetimeSeconds };
+  const source = powerBi ? "powerbi" : "simulated";
+  // Power BI decides its tokens' lifetime (that of the Azure AD token behind them, ~1 hour).
+  const state = { mode: "normal", calls: 0, lifetimeSeconds: powerBi ? null : lifetimeSeconds };
 
   function mint(reportId, groupId) {
     // GenerateToken answers whole seconds ("2024-05-01T12:00:00Z"); so does this.
@@ -82,7 +89,29 @@ function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = consol
   }
 
   function status() {
-    return { mode: state.mode, calls: state.calls, lifetimeSeconds: state.lifetimeSeconds };
+    return { source, mode: state.mode, calls: state.calls, lifetimeSeconds: state.lifetimeSeconds };
+  }
+
+  /** Answers an upstream failure with its status and safe message (see UpstreamError). */
+  function sendUpstreamError(res, what, error) {
+    log(`[token-endpoint] ${what}: ${error.message}`);
+    sendJson(res, error.status ?? 502, { error: { code: "PowerBiFailed", message: error.message } });
+  }
+
+  async function handleConfig(res) {
+    if (!powerBi) return sendJson(res, 200, { source });
+    try {
+      const report = await powerBi.report();
+      sendJson(res, 200, {
+        source,
+        reportId: report.id,
+        groupId: powerBi.workspaceId,
+        name: report.name,
+        embedUrl: report.embedUrl,
+      });
+    } catch (error) {
+      sendUpstreamError(res, "report", error);
+    }
   }
 
   function handleToken(req, res, url) {
@@ -107,9 +136,19 @@ function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = consol
         log(`[token-endpoint] ${call}: mode "stall" -> no answer`);
         return;
       default: {
-        const answer = mint(reportId, groupId);
-        log(`[token-endpoint] ${call}: token ${tail(answer.token)} expires ${answer.expiration}`);
-        sendJson(res, 200, answer);
+        if (!powerBi) {
+          const answer = mint(reportId, groupId);
+          log(`[token-endpoint] ${call}: token ${tail(answer.token)} expires ${answer.expiration}`);
+          sendJson(res, 200, answer);
+          return;
+        }
+        powerBi.embedToken().then(
+          (answer) => {
+            log(`[token-endpoint] ${call}: GenerateToken -> token ${tail(answer.token)} expires ${answer.expiration}`);
+            sendJson(res, 200, answer);
+          },
+          (error) => sendUpstreamError(res, call, error),
+        );
       }
     }
   }
@@ -144,6 +183,8 @@ function createTokenEndpoint({ lifetimeSeconds = lifetimeFromEnv(), log = consol
     const url = new URL(req.url, "http://localhost");
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
+      case "GET /api/config":
+        return handleConfig(res);
       case "GET /api/token":
         return handleToken(req, res, url);
       case "GET /api/status":

@@ -1,0 +1,215 @@
+// crossTab across real pages: several tabs of one origin in headless Chromium, each loading the
+// package's `web` entry (pkg/web) with its own embed, all asking one token endpoint on a local
+// server that counts calls. Assumes pkg/ is built (`bash scripts/build.sh`).
+//
+// Token lifetimes are a couple of seconds; what is asserted is counts and order (how many
+// provider calls, which tokens each tab's embed holds), never how long something took.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
+
+const require = createRequire(import.meta.url);
+const { chromium } = require("playwright-core");
+const PKG = new URL("../pkg/", import.meta.url);
+
+/// Each tab: an embed that records what it is given, a refresher with crossTab on, the token
+/// endpoint as provider. Query: exp (ms, omit for unknown), margin (ms), tab (a name).
+const TAB_PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title><script type="module">
+import init, { TokenRefresher } from "/pkg/web/powerbi_token_refresh.js";
+await init();
+const q = new URLSearchParams(location.search);
+const state = (window.state = { received: [], events: [] });
+const embed = {
+  setAccessToken: async (token) => { state.received.push(token); },
+  reload: async () => {},
+};
+const refresher = new TokenRefresher({
+  embed,
+  reportId: "report-1",
+  groupId: "group-1",
+  crossTab: true,
+  expiration: q.has("exp") ? Number(q.get("exp")) : undefined,
+  minutesBeforeExpiration: Number(q.get("margin")) / 60000,
+  checkIntervalMs: 100,
+  minRefreshGapMs: 100,
+  retryDelayMs: 200,
+  getNewAccessToken: async ({ signal }) =>
+    (await fetch("/token?tab=" + q.get("tab"), { signal })).json(),
+});
+for (const name of ["refreshed", "error"]) refresher.on(name, (e) => state.events.push(e));
+refresher.start();
+window.refresher = refresher;
+state.ready = true;
+</script>`;
+
+/// The token endpoint: `lifetimeMs` tokens, numbered; `hold` keeps the next call open until
+/// `release()` (or until the page that made it goes away).
+function tokenServer(lifetimeMs) {
+  const server = {
+    calls: [],
+    issued: [],
+    holdNext: false,
+    held: null,
+    release() {
+      const held = server.held;
+      server.held = null;
+      if (held) held();
+    },
+  };
+  const http = createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname === "/tab.html") {
+      res.writeHead(200, { "content-type": "text/html" });
+      return res.end(TAB_PAGE);
+    }
+    if (url.pathname.startsWith("/pkg/")) {
+      const file = new URL(url.pathname.slice("/pkg/".length), PKG);
+      if (!existsSync(file)) {
+        res.writeHead(404);
+        return res.end();
+      }
+      const type = file.pathname.endsWith(".wasm") ? "application/wasm" : "text/javascript";
+      res.writeHead(200, { "content-type": type });
+      return res.end(readFileSync(file));
+    }
+    if (url.pathname === "/token") {
+      server.calls.push(url.searchParams.get("tab"));
+      const answer = () => {
+        const token = `tok-${server.issued.length + 1}`;
+        server.issued.push(token);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ token, expiration: Date.now() + lifetimeMs }));
+      };
+      if (server.holdNext) {
+        server.holdNext = false;
+        server.held = answer;
+        req.on("close", () => {
+          if (server.held === answer) server.held = null; // the tab went away
+        });
+        return;
+      }
+      return answer();
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  server.listen = () =>
+    new Promise((resolve) => http.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${http.address().port}`)));
+  server.close = () => new Promise((resolve) => http.close(resolve));
+  return server;
+}
+
+async function openTab(context, base, query) {
+  const page = await context.newPage();
+  await page.goto(`${base}/tab.html?${new URLSearchParams(query)}`);
+  await page.waitForFunction(() => window.state && window.state.ready);
+  return page;
+}
+
+const received = (page) => page.evaluate(() => window.state.received.slice());
+const reasons = (page) =>
+  page.evaluate(() => window.state.events.filter((e) => e.type === "refreshed").map((e) => e.reason));
+const errors = (page) =>
+  page.evaluate(() => window.state.events.filter((e) => e.type === "error").map((e) => e.code));
+
+async function until(what, condition, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function withBrowser(lifetimeMs, body) {
+  assert.ok(existsSync(new URL("web/powerbi_token_refresh.js", PKG)), "pkg/ is not built: run `bash scripts/build.sh`");
+  const server = tokenServer(lifetimeMs);
+  const base = await server.listen();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const context = await browser.newContext();
+    await body({ server, base, context });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+test("five tabs: one provider call per refresh between them, every tab's embed gets every token", { timeout: 60_000 }, async () => {
+  await withBrowser(2_000, async ({ server, base, context }) => {
+    const exp = Date.now() + 2_500;
+    const tabs = [];
+    for (let i = 0; i < 5; i += 1) tabs.push(await openTab(context, base, { tab: `t${i}`, exp, margin: 700 }));
+    // Due 0.7 s before each expiry: a refresh every 1.3 s after the first, at 1.8 s.
+    await new Promise((r) => setTimeout(r, 2_500 + 3 * 2_000));
+    for (const page of tabs) await page.evaluate(() => window.refresher.stop());
+    const calls = server.calls.length;
+    assert.ok(calls >= 4, `${calls} refreshes`);
+    assert.equal(calls, server.issued.length);
+    // Alone, each tab would make every one of these calls itself: 5 × as many.
+    for (const [i, page] of tabs.entries()) {
+      const tokens = await received(page);
+      assert.ok(
+        server.issued.join() === tokens.join() || server.issued.slice(0, -1).join() === tokens.join(),
+        `tab ${i} got every token issued, in order (but maybe the last): ${tokens.length} of ${calls}`,
+      );
+      assert.deepEqual(await errors(page), [], `tab ${i} errors`);
+    }
+    const shared = (await Promise.all(tabs.map(reasons))).flat().filter((r) => r === "shared").length;
+    assert.ok(shared >= 4 * (calls - 1), `${shared} refreshes applied another tab's token`);
+  });
+});
+
+test("the refreshing tab closing mid-refresh: another tab takes over", { timeout: 60_000 }, async () => {
+  await withBrowser(60_000, async ({ server, base, context }) => {
+    server.holdNext = true; // the first tab to ask never hears back
+    const exp = Date.now() + 1_500;
+    const tabs = [];
+    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(context, base, { tab: `t${i}`, exp, margin: 1_000 }));
+    await until("the first call", async () => server.calls.length === 1);
+    const first = server.calls[0];
+    const closing = tabs.find((_, i) => `t${i}` === first);
+    await closing.close();
+    await until("another tab asks", async () => server.calls.length === 2);
+    assert.notEqual(server.calls[1], first, "the call comes from a tab still open");
+    const rest = tabs.filter((t) => t !== closing);
+    for (const page of rest) {
+      await until("each remaining tab's embed gets the token", async () => (await received(page)).length === 1);
+      assert.deepEqual(await received(page), [server.issued[0]]);
+    }
+    assert.equal(server.calls.length, 2, "no more calls");
+  });
+});
+
+test("a late tab gets the current token from the others without a provider call", { timeout: 60_000 }, async () => {
+  await withBrowser(60_000, async ({ server, base, context }) => {
+    const first = await openTab(context, base, { tab: "early", exp: Date.now() + 500, margin: 1_000 });
+    await until("the early tab's refresh", async () => (await received(first)).length === 1);
+    assert.equal(server.calls.length, 1);
+    // No expiration: alone it would ask the provider at once.
+    const late = await openTab(context, base, { tab: "late", margin: 1_000 });
+    await until("the late tab's embed gets a token", async () => (await received(late)).length === 1);
+    assert.deepEqual(await received(late), [server.issued[0]]);
+    assert.deepEqual(await reasons(late), ["shared"]);
+    assert.equal(server.calls.length, 1, "provider calls");
+  });
+});
+
+test("without Web Locks each tab refreshes on its own, still correctly", { timeout: 60_000 }, async () => {
+  await withBrowser(60_000, async ({ server, base, context }) => {
+    await context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
+    });
+    const exp = Date.now() + 500;
+    const tabs = [
+      await openTab(context, base, { tab: "a", exp, margin: 1_000 }),
+      await openTab(context, base, { tab: "b", exp, margin: 1_000 }),
+    ];
+    for (const page of tabs) {
+      await until("each embed gets a token", async () => (await received(page)).length >= 1);
+    }
+    assert.deepEqual(server.calls.slice().sort(), ["a", "b"], "each tab asked for itself");
+  });
+});
