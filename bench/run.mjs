@@ -23,6 +23,7 @@ import { join, normalize } from "node:path";
 import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -31,7 +32,6 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BENCH = join(ROOT, "bench");
 const WEB_PKG = join(ROOT, "target", "bench-pkg");
 const SHIPPED_PKG = join(ROOT, "target", "bench-pkg-bundler");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 // --- arguments -----------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -254,14 +254,8 @@ async function startBrowser() {
     CHROMIUM,
     [
       "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
+      ...CHROMIUM_ARGS,
       "--disable-extensions",
-      "--no-first-run",
       "--no-default-browser-check",
       `--user-data-dir=${profile}`,
       "--remote-debugging-port=0",

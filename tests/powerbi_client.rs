@@ -550,39 +550,7 @@ async fn a_rejected_set_access_token_is_an_error_then_a_retry_succeeds() {
         Some(initial.as_str()),
     );
 
-    env.configure(&embed, "accept").await;
-    c.until_within("a refreshed event after accepting again", WAIT_MS, || {
-        events.count("refreshed") >= 1
-    })
-    .await;
-    r.stop();
-    let log = env.log(&embed).await;
-    let names = Names {
-        initial: initial.clone(),
-        issued: strings(&source.issued()),
-    };
-    let accepted = log.with_outcome("accept");
-    c.eq("tokens accepted", accepted.len(), 1);
-    if let Some(t) = accepted.first() {
-        c.ok(
-            &format!(
-                "{} accepted {:.0} ms before the initial token expired",
-                names.of(&t.token),
-                initial_exp - t.at
-            ),
-            t.at < initial_exp,
-        );
-        c.eq(
-            "the accepted token is the last one issued",
-            names.of(&t.token),
-            format!("issued#{}", names.issued.len()),
-        );
-        c.eq(
-            "powerbi-client holds the accepted token",
-            embed.access_token().map(|a| names.of(&a)),
-            Some(names.of(&t.token)),
-        );
-    }
+    let (log, _) = accepts_again(&env, &embed, &r, &events, &source, (&initial, initial_exp)).await;
     c.ok(
         &format!(
             "every rejected token came before the accepted one ({:?})",
@@ -641,15 +609,43 @@ async fn an_unanswered_set_access_token_times_out_then_a_retry_succeeds() {
         Some(initial.as_str()),
     );
 
-    env.configure(&embed, "accept").await;
+    let (log, names) =
+        accepts_again(&env, &embed, &r, &events, &source, (&initial, initial_exp)).await;
+    c.ok("the stand-in never went dead", !log.dead);
+    c.ok(
+        &format!(
+            "every token issued reached the stand-in ({})",
+            names.issued.len()
+        ),
+        names.issued.len() == log.tokens.len(),
+    );
+    c.ok(
+        "only the last token was answered",
+        log.tokens.iter().rev().skip(1).all(|t| t.outcome == "hang"),
+    );
+    env.finish(&[&r]).await;
+}
+
+/// The stand-in answers again: the next refresh lands once, before the initial token (`initial`:
+/// the token and its expiry) expired, it is the last token issued, and powerbi-client holds it.
+async fn accepts_again(
+    env: &Env,
+    embed: &RealEmbed,
+    r: &TokenRefresher,
+    events: &Recorder,
+    source: &TokenSource,
+    initial: (&str, f64),
+) -> (StandinLog, Names) {
+    let (c, (initial, initial_exp)) = (&env.c, initial);
+    env.configure(embed, "accept").await;
     c.until_within("a refreshed event after answering again", WAIT_MS, || {
         events.count("refreshed") >= 1
     })
     .await;
     r.stop();
-    let log = env.log(&embed).await;
+    let log = env.log(embed).await;
     let names = Names {
-        initial: initial.clone(),
+        initial: initial.to_string(),
         issued: strings(&source.issued()),
     };
     let accepted = log.with_outcome("accept");
@@ -664,24 +660,17 @@ async fn an_unanswered_set_access_token_times_out_then_a_retry_succeeds() {
             t.at < initial_exp,
         );
         c.eq(
+            "the accepted token is the last one issued",
+            names.of(&t.token),
+            format!("issued#{}", names.issued.len()),
+        );
+        c.eq(
             "powerbi-client holds the accepted token",
             embed.access_token().map(|a| names.of(&a)),
             Some(names.of(&t.token)),
         );
     }
-    c.ok("the stand-in never went dead", !log.dead);
-    c.ok(
-        &format!(
-            "every token issued reached the stand-in ({})",
-            names.issued.len()
-        ),
-        names.issued.len() == log.tokens.len(),
-    );
-    c.ok(
-        "only the last token was answered",
-        log.tokens.iter().rev().skip(1).all(|t| t.outcome == "hang"),
-    );
-    env.finish(&[&r]).await;
+    (log, names)
 }
 
 // --- 3. nothing to refresh ------------------------------------------------------------------
