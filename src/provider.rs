@@ -20,22 +20,19 @@ pub struct Token {
 }
 
 /// Calls the provider — the `getNewAccessToken` option with `{ reportId, groupId, reason, signal }`,
-/// else the global `getNewUserAccessToken(reportId, groupId)` — and waits at most
-/// `providerTimeoutMs` for its answer. `signal` aborts when the wait is given up.
+/// else the global `getNewUserAccessToken(reportId, groupId)` — and waits at most `timeout_ms`
+/// for its answer. `signal` aborts when the wait is given up.
 pub async fn fetch(
     config: &Config,
     reason: Reason,
     signal: &AbortSignal,
+    timeout_ms: u32,
 ) -> Result<Token, RefreshError> {
     let returned = match &config.provider {
         Some(provider) => call_option(provider, config, reason, signal),
         None => call_global(config),
     }?;
-    let answer = timeout::within(
-        config.provider_timeout_ms,
-        JsFuture::from(Promise::resolve(&returned)),
-    )
-    .await;
+    let answer = timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&returned))).await;
     match answer {
         None => Err(RefreshError::new(
             Code::ProviderTimeout,

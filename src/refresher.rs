@@ -70,6 +70,8 @@ struct State {
     lock: Option<Held>,
     /// When `start()` asked the other tabs for their token.
     hello_at: Millis,
+    /// Provider timeouts in a row.
+    timeouts_in_row: u32,
     abort: Option<AbortController>,
     last_error: Option<Code>,
     refresh_count: u32,
@@ -151,6 +153,7 @@ impl TokenRefresher {
                     shared: None,
                     lock: None,
                     hello_at: 0,
+                    timeouts_in_row: 0,
                     abort: None,
                     last_error: None,
                     refresh_count: 0,
@@ -612,7 +615,20 @@ impl Inner {
                 return Some((Ok(provider::Token { token, claims }), Reason::Shared));
             }
         }
-        let answer = provider::fetch(&self.config, reason, signal).await;
+        // A provider that timed out may just be slower than `providerTimeoutMs`: each timeout in
+        // a row doubles the next wait, up to four times the setting.
+        let slow = self.state.borrow().timeouts_in_row.min(2);
+        let wait = self.config.provider_timeout_ms.saturating_mul(1 << slow);
+        let answer = provider::fetch(&self.config, reason, signal, wait).await;
+        {
+            let mut state = self.state.borrow_mut();
+            let timed_out = matches!(&answer, Err(e) if e.code == Code::ProviderTimeout);
+            state.timeouts_in_row = if timed_out {
+                state.timeouts_in_row + 1
+            } else {
+                0
+            };
+        }
         if self.epoch.get() != epoch {
             // stop() aborted our signal; the controller in `state` now belongs to a newer refresh.
             return None;

@@ -727,6 +727,45 @@ async fn no_embed_in_the_container_skips_the_provider_then_recovers() {
     env.finish(&[&r]).await;
 }
 
+/// A provider that is always a little slower than `providerTimeoutMs` still gets through: each
+/// timeout in a row doubles the next wait (up to four times the setting).
+#[wasm_bindgen_test]
+async fn a_provider_slower_than_its_timeout_gets_a_longer_wait_next_time() {
+    let env = Env::new();
+    let (fake, c) = (&env.fake, &env.c);
+    let o = env.options();
+    let calls = Rc::new(std::cell::Cell::new(0));
+    let slow = Function::new_with_args(
+        "count",
+        "return () => { count(); return new Promise((resolve) => setTimeout(() => \
+         resolve({ token: 'tok-slow', expiration: Date.now() + 3600000 }), 150)); };",
+    );
+    let counter = {
+        let calls = Rc::clone(&calls);
+        Closure::<dyn FnMut()>::new(move || calls.set(calls.get() + 1))
+    };
+    let provider = slow
+        .call1(&JsValue::UNDEFINED, counter.as_ref())
+        .expect("a function");
+    set(&o, "getNewAccessToken", provider);
+    set(&o, "providerTimeoutMs", 100);
+    let r = recorded(fake, &o);
+    r.start();
+    c.until("a refreshed event", || fake.count("refreshed") == 1)
+        .await;
+    c.eq(
+        "errors before it",
+        strings(&fake.error_codes()),
+        vec!["ProviderTimeout".to_string()],
+    );
+    c.eq(
+        "provider calls: one timed out, the next waited 200 ms",
+        calls.get(),
+        2,
+    );
+    env.finish(&[&r]).await;
+}
+
 #[wasm_bindgen_test]
 async fn provider_timeout_aborts_its_signal_then_recovers() {
     let env = Env::new();
