@@ -309,19 +309,9 @@ impl Env {
                 element.remove();
             }
         }
-        self.c.eq(
-            "started refreshers at the end (TokenRefresher.startedCount)",
-            TokenRefresher::started_count(),
-            self.started_before,
-        );
         let thrown = strings(&self.uncaught.list());
         self.uncaught.stop();
-        self.c.eq(
-            "uncaught exceptions and unhandled rejections",
-            thrown,
-            Vec::new(),
-        );
-        self.c.report();
+        self.c.end(self.started_before, thrown);
     }
 }
 
@@ -700,24 +690,47 @@ async fn a_container_without_an_embed_is_no_embed_and_the_provider_is_not_asked(
     env.finish(&[&r]).await;
 }
 
-#[wasm_bindgen_test]
-async fn an_iframe_removed_mid_life_is_a_named_error_not_an_exception() {
-    let env = Env::new().await;
-    let c = &env.c;
-    let initial = jwt_expiring_at(now() + INITIAL, "gone-initial");
-    let Some(embed) = env.embed("report", &initial, &JsValue::UNDEFINED).await else {
-        return env.finish(&[]).await;
-    };
-    let source = jwt_provider(INITIAL, "gone", "generate-token");
+/// An embed of `kind` with a token living [`INITIAL`], and a started refresher (margin
+/// [`EARLY`]) that has refreshed it once; `None` (a failed check) if that did not happen.
+struct Refreshing {
+    embed: RealEmbed,
+    source: TokenSource,
+    events: Recorder,
+    r: TokenRefresher,
+}
+
+async fn refreshed_once(env: &Env, kind: &str, name: &str) -> Option<Refreshing> {
+    let initial = jwt_expiring_at(now() + INITIAL, &format!("{name}-initial"));
+    let embed = env.embed(kind, &initial, &JsValue::UNDEFINED).await?;
+    let source = jwt_provider(INITIAL, name, "generate-token");
     let events = new_recorder();
     let r = started(
         &options(&embed.container(), &source.provider(), EARLY),
         &events,
     );
-    c.until_within("the first refresh", WAIT_MS, || {
-        events.count("refreshed") == 1
+    env.c
+        .until_within("the first refresh", WAIT_MS, || {
+            events.count("refreshed") == 1
+        })
+        .await;
+    Some(Refreshing {
+        embed,
+        source,
+        events,
+        r,
     })
-    .await;
+}
+
+#[wasm_bindgen_test]
+async fn an_iframe_removed_mid_life_is_a_named_error_not_an_exception() {
+    let env = Env::new().await;
+    let c = &env.c;
+    let Some(Refreshing {
+        embed, events, r, ..
+    }) = refreshed_once(&env, "report", "gone").await
+    else {
+        return env.finish(&[]).await;
+    };
     let log = env.log(&embed).await;
     c.eq(
         "tokens the stand-in accepted",
@@ -749,20 +762,15 @@ async fn an_iframe_removed_mid_life_is_a_named_error_not_an_exception() {
 async fn an_embed_reset_mid_life_is_no_embed() {
     let env = Env::new().await;
     let c = &env.c;
-    let initial = jwt_expiring_at(now() + INITIAL, "reset-initial");
-    let Some(embed) = env.embed("dashboard", &initial, &JsValue::UNDEFINED).await else {
+    let Some(Refreshing {
+        embed,
+        source,
+        events,
+        r,
+    }) = refreshed_once(&env, "dashboard", "reset").await
+    else {
         return env.finish(&[]).await;
     };
-    let source = jwt_provider(INITIAL, "reset", "generate-token");
-    let events = new_recorder();
-    let r = started(
-        &options(&embed.container(), &source.provider(), EARLY),
-        &events,
-    );
-    c.until_within("the first refresh", WAIT_MS, || {
-        events.count("refreshed") == 1
-    })
-    .await;
     embed.reset(); // powerbi.reset(container): the embed and its iframe are gone
     let calls = source.calls().length();
     let refreshed = JsFuture::from(r.refresh_now()).await;

@@ -318,6 +318,22 @@ impl Checks {
         }
     }
 
+    /// The end of every test: `started` refreshers still started (none leaked), nothing
+    /// `thrown` at the page; then fails the test if any check failed.
+    pub fn end(&self, started: usize, thrown: Vec<String>) {
+        self.eq(
+            "started refreshers at the end (TokenRefresher.startedCount)",
+            TokenRefresher::started_count(),
+            started,
+        );
+        self.eq(
+            "uncaught exceptions and unhandled rejections",
+            thrown,
+            Vec::new(),
+        );
+        self.report();
+    }
+
     pub fn report(&self) {
         let failures = self.failures.borrow();
         if !failures.is_empty() {
@@ -367,18 +383,8 @@ impl Env {
             r.stop();
         }
         sleep(1).await; // let anything the stop set in motion settle
-        self.c.eq(
-            "started refreshers at the end (TokenRefresher.startedCount)",
-            TokenRefresher::started_count(),
-            self.started_before + leaked,
-        );
         let thrown = strings(&self.uncaught.list());
         self.uncaught.stop();
-        self.c.eq(
-            "uncaught exceptions and unhandled rejections",
-            thrown,
-            Vec::new(),
-        );
-        self.c.report();
+        self.c.end(self.started_before + leaked, thrown);
     }
 }
