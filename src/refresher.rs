@@ -46,10 +46,11 @@ pub struct Inner {
     state: RefCell<State>,
     handlers: RefCell<Handlers>,
     running: RefCell<Option<Running>>,
-    /// One-shot timer for the schedule's next moment (due time or retry), with that moment.
+    /// One-shot timer for the schedule's next moment (due time or retry), with that moment
+    /// (`None` once it fired).
     /// Timers armed from a promise or an event are throttled far less in hidden tabs than the
     /// interval, so a timer is only re-armed when the moment changes, never from every tick.
-    wake: RefCell<Option<(Millis, Timeout)>>,
+    wake: RefCell<Option<(Option<Millis>, Timeout)>>,
     /// Bumped by `stop()`: a refresh that started under an older epoch applies nothing.
     epoch: Cell<u32>,
 }
@@ -443,17 +444,24 @@ impl Inner {
         let next = self.state.borrow().schedule.next_wake(now, online());
         let next = next.filter(|_| self.running.borrow().is_some());
         let mut wake = self.wake.borrow_mut();
-        if let (Some(at), Some((armed, _))) = (next, wake.as_ref()) {
-            if at == *armed && at > now {
+        if let (Some(at), Some((Some(armed), _))) = (next, wake.as_ref()) {
+            if at == *armed {
                 return; // still pending for the same moment
             }
         }
         *wake = next.map(|at| {
             let weak = Rc::downgrade(self);
             let timer = Timeout::new(timer_delay(at, now), move || {
-                with(&weak, |inner| inner.check(false));
+                with(&weak, |inner| {
+                    // Fired: whatever the check finds, the next one must be armed anew. (A
+                    // timer may fire a millisecond before `Date.now()` reaches its moment.)
+                    if let Some((armed, _)) = inner.wake.borrow_mut().as_mut() {
+                        *armed = None;
+                    }
+                    inner.check(false);
+                });
             });
-            (at, timer)
+            (Some(at), timer)
         });
     }
 

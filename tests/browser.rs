@@ -196,6 +196,30 @@ async fn the_wake_timer_refreshes_when_due_without_an_interval_check() {
     env.finish(&[&r]).await;
 }
 
+/// A timer may fire just before `Date.now()` reaches its moment (Firefox did, once): the check
+/// then finds nothing due yet, and the wake timer must be armed again rather than counted as
+/// still pending.
+#[wasm_bindgen_test]
+async fn a_wake_timer_that_fires_early_is_armed_again() {
+    let env = Env::new();
+    let (fake, c) = (&env.fake, &env.c);
+    let o = env.options();
+    set(&o, "checkIntervalMs", 3_600_000);
+    let margin = 10.0 * MIN;
+    set(&o, "expiration", now() + margin + 200.0);
+    fake.answer_token("tok-early", now() + HOUR, "iso");
+    let r = recorded(fake, &o);
+    r.start();
+    sleep(20).await; // the wake timer is armed by the real clock
+    shift_date_now(-30.0); // from now on the clock reads 30 ms behind: the timer fires "early"
+    c.until("a refresh despite the early wake-up", || {
+        fake.count("refreshed") == 1
+    })
+    .await;
+    shift_date_now(0.0);
+    env.finish(&[&r]).await;
+}
+
 /// Each event that may follow a wake-up runs a check: seen here by the `expired` event, which
 /// only a check reports, while the interval and the retry timer are an hour away.
 #[wasm_bindgen_test]

@@ -112,6 +112,8 @@ extern "C" {
     pub fn post_on_channel(name: &str, data: &JsValue);
     #[wasm_bindgen(js_name = hideLocks)]
     pub fn hide_locks(hide: bool);
+    #[wasm_bindgen(js_name = shiftDateNow)]
+    pub fn shift_date_now(ms: f64);
     #[wasm_bindgen(js_name = dispatchOn)]
     pub fn dispatch_on(target: &str, name: &str);
     #[wasm_bindgen(js_name = setOnline)]
