@@ -31,7 +31,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod support;
-use support::{get, now, num, object, set, sleep, strings, text, Checks};
+use support::{get, now, num, object, set, sleep, strings, text, track_uncaught, Checks, Uncaught};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -102,13 +102,6 @@ extern "C" {
     #[wasm_bindgen(method, js_name = ofType)]
     fn of_type(this: &Recorder, kind: &str) -> Array;
 
-    type Uncaught;
-    #[wasm_bindgen(js_name = trackUncaught)]
-    fn track_uncaught() -> Uncaught;
-    #[wasm_bindgen(method)]
-    fn list(this: &Uncaught) -> Array;
-    #[wasm_bindgen(method)]
-    fn stop(this: &Uncaught);
 }
 
 /// Lifetime of the tokens the provider mints in the keep-fresh tests.

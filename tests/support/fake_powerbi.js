@@ -382,7 +382,11 @@ export function trackUncaught() {
       window.removeEventListener("unhandledrejection", onRejection);
     },
   };
-  const onError = (e) => tracker.errors.push(`error: ${e.message}`);
+  // Only a script error is an ErrorEvent: an embed's own `error` CustomEvent (powerbi-client's
+  // bubble up to window) is not an exception thrown at the page.
+  const onError = (e) => {
+    if (e instanceof ErrorEvent) tracker.errors.push(`error: ${e.message}`);
+  };
   const onRejection = (e) => tracker.errors.push(`unhandled rejection: ${show(e.reason)}`);
   window.addEventListener("error", onError);
   window.addEventListener("unhandledrejection", onRejection);

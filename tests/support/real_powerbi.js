@@ -8,7 +8,6 @@
 // - A `RealEmbed` sends commands to its stand-in iframe and awaits the replies: `log()`,
 //   `configure(...)`, `emitError(...)`, `expireNow()`, `askToken()`, `releaseHung(...)`.
 // - `jwtExpiringAt(expMs, subject)`, `jwtProvider(lifetimeMs)`: JWT-shaped test tokens.
-// - `trackUncaught()`: uncaught exceptions and unhandled rejections on the page.
 //
 // Self-contained on purpose: wasm-bindgen copies a JS snippet next to the test only when a
 // `module = "..."` in the same test crate names it, so an `import` of ./fake_powerbi.js from here
@@ -381,30 +380,4 @@ export function recorder() {
   };
   r.handler = r.handler.bind(r);
   return r;
-}
-
-/// Records uncaught exceptions and unhandled rejections on the page until `stop()`. Only
-/// `ErrorEvent`s count: powerbi-client raises its embed `error` event as a bubbling
-/// CustomEvent named "error", which reaches `window` too and is not an exception.
-export function trackUncaught() {
-  const tracker = {
-    errors: [],
-    list() {
-      return tracker.errors.slice();
-    },
-    stop() {
-      window.removeEventListener("error", onError);
-      window.removeEventListener("unhandledrejection", onRejection);
-    },
-  };
-  const onError = (e) => {
-    if (e instanceof ErrorEvent) tracker.errors.push(`error: ${e.message}`);
-  };
-  const onRejection = (e) => {
-    const reason = e.reason instanceof Error ? `${e.reason.name}: ${e.reason.message}` : String(e.reason);
-    tracker.errors.push(`unhandled rejection: ${reason}`);
-  };
-  window.addEventListener("error", onError);
-  window.addEventListener("unhandledrejection", onRejection);
-  return tracker;
 }
