@@ -417,15 +417,13 @@ impl Inner {
                 return; // a handler stopped us
             }
         }
-        let trigger = Trigger {
-            manual,
-            online: online(),
-        };
+        let online = online();
+        let trigger = Trigger { manual, online };
         let reason = self.state.borrow_mut().schedule.poll(now, trigger);
         if let Some(reason) = reason {
             wasm_bindgen_futures::spawn_local(Rc::clone(self).refresh(reason, epoch));
         }
-        self.arm_wake(now);
+        self.arm_wake(now, online);
     }
 
     /// Hands both clocks to the schedule; with `debug`, says what it noticed.
@@ -440,8 +438,8 @@ impl Inner {
     }
 
     /// Points the wake timer at the schedule's next moment, if running.
-    fn arm_wake(self: &Rc<Self>, now: Millis) {
-        let next = self.state.borrow().schedule.next_wake(now, online());
+    fn arm_wake(self: &Rc<Self>, now: Millis, online: bool) {
+        let next = self.state.borrow().schedule.next_wake(now, online);
         let next = next.filter(|_| self.running.borrow().is_some());
         let mut wake = self.wake.borrow_mut();
         if let (Some(at), Some((Some(armed), _))) = (next, wake.as_ref()) {
@@ -525,7 +523,7 @@ impl Inner {
             }
         }
         if self.epoch.get() == epoch {
-            self.arm_wake(now);
+            self.arm_wake(now, online());
         }
     }
 
