@@ -75,7 +75,9 @@ test("demo page: the refresher refreshes, reports a failing endpoint and recover
       { timeout: WAIT_MS },
     );
     t.diagnostic(`refreshed to token ${second.tokenTail}; endpoint calls: ${callsAfterRefresh}`);
-    // At a glance: the time-left bar, the refresh on the strip, the calls counted there.
+    // At a glance: the time-left bar, the refresh on the strip, the calls counted there. The
+    // strip is redrawn a few times a second: wait for the redraw that has the refresh.
+    await page.locator("#glance .mark.refreshed").first().waitFor({ timeout: WAIT_MS });
     assert.match(await page.locator("#token-bar .token-bar__text").innerText(), /left of/);
     assert.ok((await count(page, "#glance .mark.refreshed")) >= 1, "the strip shows the refresh");
     assert.ok((await count(page, "#glance .seg")) >= 2, "the strip shows two tokens' lives");
