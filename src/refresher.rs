@@ -406,11 +406,10 @@ impl Inner {
                 .unwrap_or_default();
             self.emit(
                 EventName::Expired,
-                &events::Expired {
-                    kind: "expired",
+                to_js(&events::Expired {
                     expiration,
                     expired_for_ms: expired_for as f64,
-                },
+                }),
                 None,
             );
             if self.epoch.get() != epoch {
@@ -496,14 +495,13 @@ impl Inner {
                 };
                 self.emit(
                     EventName::Refreshed,
-                    &events::Refreshed {
-                        kind: "refreshed",
+                    to_js(&events::Refreshed {
                         expiration: iso(expires_at),
                         expires_at: expires_at as f64,
                         expires_in_ms: (expires_at - now) as f64,
                         reason: reason.as_str(),
                         attempts,
-                    },
+                    }),
                     None,
                 );
                 settle(waiters, Ok(&token));
@@ -887,12 +885,11 @@ impl Inner {
         if let (true, Some(skew)) = (first, skew) {
             self.emit(
                 EventName::Warning,
-                &events::Warning {
-                    kind: "warning",
+                to_js(&events::Warning {
                     code: "ClockSkew",
                     message: "this device's clock differs from the token issuer's; deadlines follow the issuer's",
                     skew_ms: skew as f64,
-                },
+                }),
                 None,
             );
         }
@@ -925,7 +922,6 @@ impl Inner {
         };
         self.log(error.code.as_str(), &error.message.into());
         let payload = events::Failed {
-            kind: "error",
             code: error.code.as_str(),
             message: error.message,
             attempt,
@@ -934,13 +930,12 @@ impl Inner {
             embed_index: error.embed.map(|i| i as u32),
         };
         let cause = (!error.cause.is_undefined()).then_some(&error.cause);
-        self.emit(EventName::Error, &payload, cause);
+        self.emit(EventName::Error, to_js(&payload), cause);
     }
 
     /// Calls each handler with a plain object. A handler that throws does not stop the others,
     /// nor the refresher; with `debug` the exception is logged.
-    fn emit(&self, name: EventName, payload: &impl Serialize, cause: Option<&JsValue>) {
-        let event = to_js(payload);
+    fn emit(&self, name: EventName, event: JsValue, cause: Option<&JsValue>) {
         if let Some(cause) = cause {
             let _ = Reflect::set(&event, &"cause".into(), cause);
         }
