@@ -16,7 +16,12 @@ impl EventListener {
         name: &'static str,
         callback: impl FnMut(Event) + 'static,
     ) -> Self {
-        let callback = Closure::<dyn FnMut(Event)>::new(callback);
+        Self::boxed(target, name, Box::new(callback))
+    }
+
+    /// Not generic: one copy of the closure plumbing for every kind of callback.
+    fn boxed(target: &EventTarget, name: &'static str, callback: Box<dyn FnMut(Event)>) -> Self {
+        let callback = Closure::wrap(callback);
         // Only fails on a target that is not an EventTarget, which the type rules out.
         let _ = target.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
         Self {
