@@ -9,15 +9,18 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use js_sys::{Date, Function, Promise, Reflect};
+use listener::EventListener;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{Element, EventTarget};
+use web_sys::Element;
 
-// The package's allocator, so that this weighs what the package would ship.
+// The package's allocator and owned listener, so that this weighs what the package would ship.
 #[path = "../../src/allocator.rs"]
 mod allocator;
+#[path = "../../src/listener.rs"]
+mod listener;
 #[global_allocator]
 static ALLOCATOR: allocator::SizeClasses<allocator::WasmMemory> =
     allocator::SizeClasses::new(allocator::WasmMemory);
@@ -47,24 +50,11 @@ struct Inner {
     on_error: RefCell<Vec<Function>>,
 }
 
-/// The `visibilitychange` listener, removed on drop.
-struct Listener {
-    target: EventTarget,
-    callback: Closure<dyn FnMut()>,
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let f = self.callback.as_ref().unchecked_ref();
-        let _ = self.target.remove_event_listener_with_callback("visibilitychange", f);
-    }
-}
-
 #[wasm_bindgen]
 pub struct TokenRefresher {
     inner: Rc<Inner>,
     interval_ms: u32,
-    running: Option<(Interval, Listener)>,
+    running: Option<(Interval, EventListener)>,
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -72,7 +62,10 @@ fn get(object: &JsValue, key: &str) -> JsValue {
 }
 
 fn date(value: JsValue) -> Option<f64> {
-    value.as_string().map(|s| Date::parse(&s)).filter(|t| t.is_finite())
+    value
+        .as_string()
+        .map(|s| Date::parse(&s))
+        .filter(|t| t.is_finite())
 }
 
 #[wasm_bindgen]
@@ -86,8 +79,12 @@ impl TokenRefresher {
         let provider = get(&options, "getNewAccessToken")
             .dyn_into()
             .map_err(|_| JsValue::from_str("getNewAccessToken must be a function"))?;
-        let minutes = get(&options, "minutesBeforeExpiration").as_f64().unwrap_or(10.0);
-        let interval_ms = get(&options, "checkIntervalMs").as_f64().unwrap_or(30_000.0) as u32;
+        let minutes = get(&options, "minutesBeforeExpiration")
+            .as_f64()
+            .unwrap_or(10.0);
+        let interval_ms = get(&options, "checkIntervalMs")
+            .as_f64()
+            .unwrap_or(30_000.0) as u32;
         Ok(TokenRefresher {
             inner: Rc::new(Inner {
                 container,
@@ -114,15 +111,13 @@ impl TokenRefresher {
         let interval = Interval::new(self.interval_ms, move || check(&inner));
         let inner = self.inner.clone();
         let visible = document.clone();
-        let callback = Closure::<dyn FnMut()>::new(move || {
+        let target = document.into();
+        let listener = EventListener::new(&target, "visibilitychange", move |_| {
             if !visible.hidden() {
                 check(&inner)
             }
         });
-        let target: EventTarget = document.into();
-        let f = callback.as_ref().unchecked_ref();
-        let _ = target.add_event_listener_with_callback("visibilitychange", f);
-        self.running = Some((interval, Listener { target, callback }));
+        self.running = Some((interval, listener));
     }
 
     pub fn stop(&mut self) {
@@ -169,7 +164,9 @@ fn check(inner: &Rc<Inner>) {
 async fn refresh(inner: &Inner) -> Result<f64, JsValue> {
     let answer = inner.provider.call0(&JsValue::UNDEFINED)?;
     let answer = JsFuture::from(Promise::resolve(&answer)).await?;
-    let token = get(&answer, "token").as_string().ok_or("no token in the answer")?;
+    let token = get(&answer, "token")
+        .as_string()
+        .ok_or("no token in the answer")?;
     let expiration = date(get(&answer, "expiration")).ok_or("no expiration in the answer")?;
     let window = web_sys::window().ok_or("no window")?;
     let service: Service = get(&window, "powerbi").unchecked_into();
