@@ -9,7 +9,7 @@ use web_sys::{AbortSignal, BroadcastChannel};
 
 use crate::bindings::LockManager;
 use crate::listener::EventListener;
-use crate::Millis;
+use crate::{js_number, Millis};
 
 /// Marks our messages among whatever else uses the channel name.
 const APP: &str = "powerbi-token-refresh";
@@ -137,11 +137,9 @@ fn parse(data: &JsValue) -> Option<Message> {
         "hello" => Some(Message::Hello),
         "token" => {
             let token = field("token")?.as_string().filter(|t| !t.is_empty())?;
-            let expires_at = field("expiresAt")?.as_f64().filter(|ms| ms.is_finite())?;
-            Some(Message::Token {
-                token,
-                expires_at: expires_at as Millis,
-            })
+            // Another tab may run another version, or be buggy: only an instant a Date holds.
+            let expires_at = js_number::instant(field("expiresAt")?.as_f64()?)?;
+            Some(Message::Token { token, expires_at })
         }
         _ => None,
     }

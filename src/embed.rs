@@ -92,11 +92,23 @@ pub enum Call {
 }
 
 /// Starts the call; its promise is awaited by [`outcome`]. Started for every embed before any
-/// is awaited, so one that hangs does not hold the others back.
-pub fn start(embed: &Embed, call: Call, token: &str) -> Result<JsValue, JsValue> {
+/// is awaited, so one that hangs does not hold the others back. `false` beside the promise: the
+/// embed skipped the call.
+pub fn start(embed: &Embed, call: Call, token: &str) -> Result<(JsValue, bool), JsValue> {
     match call {
-        Call::SetToken => embed.set_access_token(token),
-        Call::Reload => embed.reload(),
+        Call::SetToken => Ok((embed.set_access_token(token)?, true)),
+        Call::Reload => {
+            // powerbi-client stamps `lastLoadRequest` when it really posts a load, and returns
+            // quietly instead when its previous load is under 100 ms old or its iframe has not
+            // loaded: the same stamp before and after means nothing was reloaded.
+            let stamp =
+                || js_sys::Reflect::get(embed, &"lastLoadRequest".into()).unwrap_or_default();
+            let before = stamp();
+            let promise = embed.reload()?;
+            let after = stamp();
+            let skipped = !after.is_undefined() && js_sys::Object::is(&before, &after);
+            Ok((promise, !skipped))
+        }
     }
 }
 

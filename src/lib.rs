@@ -4,31 +4,25 @@
 //! the app's backend for a new one and hand it to `setAccessToken`. This crate is that loop done
 //! right, compiled to WebAssembly and used from JavaScript as `new TokenRefresher(options)`.
 //!
-//! Two halves:
-//! - **A pure core** that decides and parses, with no browser in it, tested by plain `cargo test`:
-//!   [`schedule`] (refresh now or not, single flight, retry delays from [`backoff`]) and
-//!   [`expiration`] (ISO 8601 strings via [`rfc3339`], milliseconds, JWT `exp` via [`jwt`]).
-//!   Time is an input (`now`), so late timers, sleep and clock changes are just other inputs.
-//! - **A thin browser shell** that owns every timer and listener as a value whose `Drop` undoes
-//!   it, turns what fires into core inputs and turns the core's answers into calls: the token
-//!   provider (`provider`) and `embed.setAccessToken` (`embed`), both through wasm-bindgen
-//!   externs (`bindings`). `refresher` holds it together; `stop()` drops the running part.
-//!
-//! [`allocator`] replaces dlmalloc in the shipped wasm: a sixth of the package's bytes for a
-//! workload of a few small, repeated allocations.
+//! Two halves, split where the compiler enforces it:
+//! - **The machine** (the `powerbi-token-refresh-core` crate in `core/`, which cannot reach the
+//!   browser) owns every decision: when to refresh, who waits for whom across tabs, what a
+//!   timeout or a stop abandons, when the wake timer moves, what is reported. Inputs in (with the
+//!   time on both clocks), commands out; tested by plain `cargo test`, and driven through
+//!   thousands of simulated days by the very same code.
+//! - **This crate, the shell**, only does I/O: `refresher` turns timers, listeners, promises
+//!   and messages into inputs and carries out the commands through wasm-bindgen externs
+//!   (`bindings`): the token provider (`provider`), `setAccessToken`/`reload` (`embed`), the
+//!   other tabs (`cross_tab`). What runs between `start()` and `stop()` is one value whose
+//!   `Drop` undoes it; `stop()` drops it.
 //!
 //! Nothing reaches the host page as an exception at run time: every failure becomes an `error`
-//! event and a retry. Tokens are never logged; debug output shows only their last characters.
+//! event and a retry; every number JavaScript hands over passes one range check
+//! ([`js_number`]). Tokens are never logged; debug output shows only their last characters.
 
-pub mod allocator;
-pub mod anchor;
-pub mod backoff;
-pub mod expiration;
-mod json_member;
-pub mod jwt;
-pub mod redact;
-pub mod rfc3339;
-pub mod schedule;
+pub use powerbi_token_refresh_core::{
+    anchor, backoff, expiration, failure, io, js_number, machine, redact, rfc3339, schedule, Millis,
+};
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
@@ -44,6 +38,8 @@ mod error;
 mod events;
 #[cfg(target_arch = "wasm32")]
 mod expiration_value;
+#[cfg(target_arch = "wasm32")]
+mod jwt_claims;
 #[cfg(target_arch = "wasm32")]
 mod listener;
 #[cfg(target_arch = "wasm32")]
@@ -62,10 +58,11 @@ mod typescript;
 #[cfg(target_arch = "wasm32")]
 pub use refresher::TokenRefresher;
 
-/// Milliseconds since the Unix epoch (an instant) or between two instants (a duration).
-pub type Millis = i64;
-
+// lol_alloc's free list: the smallest of the maintained allocators measured here (README
+// "Size"); dlmalloc, Rust's default, costs 3 KB gzip more for a workload of a few small,
+// repeated allocations.
+// SAFETY: this wasm module has no threads (no atomics, no shared memory).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: allocator::SizeClasses<allocator::WasmMemory> =
-    allocator::SizeClasses::new(allocator::WasmMemory);
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -9,29 +9,27 @@ use crate::anchor::Claims;
 use crate::bindings;
 use crate::error::{Code, RefreshError};
 use crate::expiration::{self, ExpirationError};
+use crate::io::Answer;
 use crate::options::Config;
 use crate::schedule::Reason;
-use crate::{expiration_value, timeout, Millis};
-
-/// A usable answer: the token and what it says about its life (on the issuer's clock).
-pub struct Token {
-    pub token: String,
-    pub claims: Claims,
-}
+use crate::{expiration_value, jwt_claims, timeout, Millis};
 
 /// Calls the provider — the `getNewAccessToken` option with `{ reportId, groupId, reason, signal }`,
-/// else the global `getNewUserAccessToken(reportId, groupId)` — and waits at most `timeout_ms`
-/// for its answer. `signal` aborts when the wait is given up.
-pub async fn fetch(
+/// else the global `getNewUserAccessToken(reportId, groupId)`. `signal` aborts when the wait is
+/// given up. What it returned is awaited by [`answer`].
+pub fn call(
     config: &Config,
     reason: Reason,
     signal: &AbortSignal,
-    timeout_ms: u32,
-) -> Result<Token, RefreshError> {
-    let returned = match &config.provider {
+) -> Result<JsValue, RefreshError> {
+    match &config.provider {
         Some(provider) => call_option(provider, config, reason, signal),
         None => call_global(config),
-    }?;
+    }
+}
+
+/// What the provider's promise (or plain value) came to, waiting at most `timeout_ms`.
+pub async fn answer(returned: JsValue, timeout_ms: u32) -> Result<Answer, RefreshError> {
     let answer = timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&returned))).await;
     match answer {
         None => Err(RefreshError::new(
@@ -95,7 +93,7 @@ fn call_global(config: &Config) -> Result<JsValue, RefreshError> {
 /// optionally with `expiresIn` (seconds, as OAuth's `expires_in`) and `serverTime` (the issuer's
 /// clock), which anchor the deadline when this device's clock is off. With no expiration, a
 /// JWT's `exp` claim says when the token expires.
-fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
+fn read_answer(value: &JsValue) -> Result<Answer, RefreshError> {
     if value.is_null_or_undefined() {
         return Err(RefreshError::new(
             Code::ProviderReturnedNothing,
@@ -140,10 +138,11 @@ fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
         }
     };
     let server_now = optional(&member(&["serverTime"]))?;
+    let (exp, iat) = jwt_claims::claims(&token);
     let expires_at = match optional(&member(&["expiration", "expiresOn"]))? {
         Some(at) => Some(at),
         // Without an expiration, a JWT's `exp`; `expiresIn` alone is enough too.
-        None => match (expiration::from_jwt(&token), expires_in) {
+        None => match (expiration::from_exp_claim(exp), expires_in) {
             (Ok(at), _) => Some(at),
             (Err(ExpirationError::NoExpClaim), Some(_)) => None,
             (Err(e), _) => return Err(e.into()),
@@ -153,9 +152,9 @@ fn read_answer(value: &JsValue) -> Result<Token, RefreshError> {
         expires_at,
         expires_in,
         server_now,
-        issued_at: expiration::issued_at_jwt(&token),
+        issued_at: expiration::from_iat_claim(iat),
     };
-    Ok(Token { token, claims })
+    Ok(Answer { token, claims })
 }
 
 /// An instant that may be absent (`null` or `undefined`).

@@ -1259,6 +1259,37 @@ async fn stop_clears_the_interval_the_listener_and_the_retry_timer() {
     env.finish(&[&r]).await;
 }
 
+/// Regression: the provider was called even though `stop()` came in the same task.
+#[wasm_bindgen_test]
+async fn refresh_now_then_stop_in_the_same_task_calls_no_provider() {
+    let env = Env::new();
+    let (fake, c) = (&env.fake, &env.c);
+    fake.answer_token("tok-never", now() + HOUR, "object");
+    let o = env.options();
+    set(&o, "expiration", now() + HOUR);
+    let r = recorded(fake, &o);
+    for started in [false, true] {
+        if started {
+            r.start();
+            sleep(10).await;
+        }
+        let manual = watch(r.refresh_now());
+        r.stop();
+        c.until("refreshNow to settle", || settled(&manual).is_some())
+            .await;
+        c.eq(
+            &format!("refreshNow then stop (started: {started})"),
+            settled(&manual).and_then(Result::ok),
+            Some(false.into()),
+        );
+    }
+    sleep(3 * INTERVAL).await;
+    c.eq("provider calls", fake.call_count(), 0);
+    c.eq("setAccessToken calls", fake.tokens().length(), 0);
+    c.eq("status.running", get(&status(&r), "running").as_bool(), Some(false));
+    env.finish(&[&r]).await;
+}
+
 #[wasm_bindgen_test]
 async fn stop_during_a_provider_call_applies_nothing_and_settles_refresh_now() {
     let env = Env::new();

@@ -232,3 +232,45 @@ async fn foreign_and_malformed_messages_are_ignored_and_stop_closes_the_channel(
     c.ok("refreshNow after stop still settles", manual.is_ok());
     env.finish(&[&r]).await;
 }
+
+/// Regression: an `expiresAt` beyond what a `Date` holds (a buggy tab, another version) ended
+/// in `RuntimeError: unreachable`; the refresher then threw on `stop()` and never refreshed.
+#[wasm_bindgen_test]
+async fn a_peer_token_beyond_the_date_range_is_ignored_and_nothing_breaks() {
+    let env = Env::new();
+    let (fake, c) = (&env.fake, &env.c);
+    let key = unique("range");
+    fake.answer_forever("tok-range-", HOUR);
+    let o = tab(fake, &fake.provider().unchecked_into(), &key);
+    set(&o, "expiration", now() + HOUR);
+    let r = recorded(fake, &o);
+    r.start();
+    let channel = format!("powerbi-token-refresh:{key}");
+    let uncaught = track_uncaught();
+    for expires_at in [9e15, 1e300, -9e15, f64::MAX] {
+        post_on_channel(
+            &channel,
+            &object(&[
+                ("app", "powerbi-token-refresh".into()),
+                ("kind", "token".into()),
+                ("token", "tok-from-the-far-future".into()),
+                ("expiresAt", expires_at.into()),
+            ]),
+        );
+    }
+    sleep(100).await;
+    c.eq("tokens applied", fake.tokens().length(), 0);
+    // Still alive: a manual refresh works, and the status can be read.
+    let ok = JsFuture::from(r.refresh_now()).await;
+    c.eq("refreshNow afterwards", ok.ok(), Some(true.into()));
+    c.eq(
+        "tokens",
+        strings(&fake.tokens()),
+        vec!["tok-range-1".to_string()],
+    );
+    c.eq("status.refreshCount", num(&status(&r), "refreshCount"), Some(1.0));
+    r.stop();
+    c.eq("uncaught errors", uncaught.list().length(), 0);
+    uncaught.stop();
+    env.finish(&[&r]).await;
+}

@@ -17,13 +17,12 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::Element;
 
 // The package's allocator and owned listener, so that this weighs what the package would ship.
-#[path = "../../src/allocator.rs"]
-mod allocator;
 #[path = "../../src/listener.rs"]
 mod listener;
+// SAFETY: a wasm32 module without threads, as the package's own (src/lib.rs).
 #[global_allocator]
-static ALLOCATOR: allocator::SizeClasses<allocator::WasmMemory> =
-    allocator::SizeClasses::new(allocator::WasmMemory);
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 #[wasm_bindgen]
 extern "C" {

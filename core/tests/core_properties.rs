@@ -2,9 +2,9 @@
 //! every deadline the anchoring accepts lies after the moment the token arrived.
 #![cfg(not(target_arch = "wasm32"))]
 
-use powerbi_token_refresh::anchor::{anchor, Claims};
-use powerbi_token_refresh::schedule::{Policy, Schedule, Trigger};
-use powerbi_token_refresh::Millis;
+use powerbi_token_refresh_core::anchor::{anchor, Claims};
+use powerbi_token_refresh_core::schedule::{Policy, Schedule, Trigger};
+use powerbi_token_refresh_core::Millis;
 use proptest::prelude::*;
 
 fn instant() -> impl Strategy<Value = Option<Millis>> {

@@ -16,9 +16,9 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use powerbi_token_refresh::anchor::{anchor, Claims};
-use powerbi_token_refresh::schedule::{Policy, Schedule, Trigger};
-use powerbi_token_refresh::Millis;
+use powerbi_token_refresh_core::anchor::{anchor, Claims};
+use powerbi_token_refresh_core::schedule::{Policy, Schedule, Trigger};
+use powerbi_token_refresh_core::Millis;
 
 const SECOND: Millis = 1_000;
 const MINUTE: Millis = 60 * SECOND;

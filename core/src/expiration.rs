@@ -1,7 +1,7 @@
 //! Every form an expiration arrives in, turned into milliseconds since the epoch — or a reason
 //! why not that a developer can act on.
 
-use crate::{jwt, rfc3339, Millis};
+use crate::{rfc3339, Millis};
 
 /// 2000-01-01T00:00:00Z. An expiration before it is a mistake, most often seconds given
 /// where milliseconds were meant.
@@ -68,18 +68,19 @@ pub fn from_text(text: &str) -> Result<Millis, ExpirationError> {
     from_millis(ms as f64)
 }
 
-/// The `exp` claim of a JWT (seconds since the epoch).
-pub fn from_jwt(token: &str) -> Result<Millis, ExpirationError> {
-    let seconds = jwt::exp_seconds(token).ok_or(ExpirationError::NoExpClaim)?;
+/// A JWT's `exp` claim (seconds since the epoch), as the shell read it with `atob` and
+/// `JSON.parse`; `None` when the token is no JWT or has no numeric `exp`.
+pub fn from_exp_claim(seconds: Option<f64>) -> Result<Millis, ExpirationError> {
+    let seconds = seconds.ok_or(ExpirationError::NoExpClaim)?;
     if seconds >= SECONDS_BELOW {
         return Err(ExpirationError::OutOfRange);
     }
     from_millis(seconds * 1000.0)
 }
 
-/// The `iat` claim of a JWT in milliseconds, if it has a plausible one.
-pub fn issued_at_jwt(token: &str) -> Option<Millis> {
-    let seconds = jwt::iat_seconds(token).filter(|s| *s < SECONDS_BELOW)?;
+/// A JWT's `iat` claim in milliseconds, if it has a plausible one.
+pub fn from_iat_claim(seconds: Option<f64>) -> Option<Millis> {
+    let seconds = seconds.filter(|s| *s < SECONDS_BELOW)?;
     from_millis(seconds * 1000.0).ok()
 }
 
@@ -123,15 +124,16 @@ mod tests {
 
     #[test]
     fn jwt_exp_is_seconds() {
-        // {"alg":"none"} . {"exp":1764324000} . sig
-        let token = "eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjQzMjQwMDB9.c2ln";
-        assert_eq!(from_jwt(token), Ok(1_764_324_000_000));
-        assert_eq!(from_jwt("opaque-embed-token"), Err(NoExpClaim));
-        // {"exp":1764324000000}: milliseconds where seconds belong.
+        assert_eq!(from_exp_claim(Some(1_764_324_000.0)), Ok(1_764_324_000_000));
+        assert_eq!(from_exp_claim(None), Err(NoExpClaim));
+        // Milliseconds where seconds belong.
+        assert_eq!(from_exp_claim(Some(1_764_324_000_000.0)), Err(OutOfRange));
+        assert_eq!(from_exp_claim(Some(f64::NAN)), Err(NotFinite));
         assert_eq!(
-            from_jwt("eyJhbGciOiJub25lIn0.eyJleHAiOjE3NjQzMjQwMDAwMDB9.c2ln"),
-            Err(OutOfRange)
+            from_iat_claim(Some(1_764_324_000.0)),
+            Some(1_764_324_000_000)
         );
+        assert_eq!(from_iat_claim(Some(-5.0)), None);
     }
 
     #[test]

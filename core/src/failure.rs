@@ -1,0 +1,100 @@
+//! Everything that can go wrong, each with a name a program can match on and a message a person
+//! can act on. Each becomes an `error` event, never an exception.
+
+use crate::expiration::ExpirationError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// `powerbi.get(container)` threw, or there is no `window.powerbi` to ask.
+    NoEmbed,
+    /// No `getNewAccessToken` option and no global `getNewUserAccessToken` function.
+    NoProvider,
+    /// The provider threw synchronously.
+    ProviderThrew,
+    /// The provider's promise rejected.
+    ProviderRejected,
+    /// The provider did not answer within `providerTimeoutMs`.
+    ProviderTimeout,
+    /// The provider answered `null` or `undefined`.
+    ProviderReturnedNothing,
+    /// The provider answered something that is neither a token string nor `{ token, expiration }`.
+    InvalidAnswer,
+    /// The token is an empty string.
+    EmptyToken,
+    /// The expiration could not be read.
+    InvalidExpiration,
+    /// The new token had already expired by the local clock.
+    TokenAlreadyExpired,
+    /// `setAccessToken` threw or rejected.
+    SetAccessTokenFailed,
+    /// `setAccessToken` did not settle within `setAccessTokenTimeoutMs`.
+    SetAccessTokenTimeout,
+    /// An embed's container (or its iframe) left the page: it is dropped, the others go on.
+    EmbedRemoved,
+    /// Every embed left the page: the refresher stopped.
+    NoEmbedsLeft,
+    /// `reload()` after an expired token was replaced threw, rejected, timed out or was skipped.
+    ReloadFailed,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoEmbed => "NoEmbed",
+            Self::NoProvider => "NoProvider",
+            Self::ProviderThrew => "ProviderThrew",
+            Self::ProviderRejected => "ProviderRejected",
+            Self::ProviderTimeout => "ProviderTimeout",
+            Self::ProviderReturnedNothing => "ProviderReturnedNothing",
+            Self::InvalidAnswer => "InvalidAnswer",
+            Self::EmptyToken => "EmptyToken",
+            Self::InvalidExpiration => "InvalidExpiration",
+            Self::TokenAlreadyExpired => "TokenAlreadyExpired",
+            Self::SetAccessTokenFailed => "SetAccessTokenFailed",
+            Self::SetAccessTokenTimeout => "SetAccessTokenTimeout",
+            Self::EmbedRemoved => "EmbedRemoved",
+            Self::NoEmbedsLeft => "NoEmbedsLeft",
+            Self::ReloadFailed => "ReloadFailed",
+        }
+    }
+}
+
+/// What went wrong, why, and the JavaScript value that caused it (`C`: the shell's `JsValue`,
+/// `()` in host tests), handed back untouched in the `error` event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure<C> {
+    pub code: Code,
+    pub message: &'static str,
+    pub cause: C,
+    /// Which embed (its index in the `container` or `embed` list), when it concerns one.
+    pub embed: Option<usize>,
+}
+
+impl<C: Default> Failure<C> {
+    pub fn new(code: Code, message: &'static str) -> Self {
+        Self::caused_by(code, message, C::default())
+    }
+}
+
+impl<C> Failure<C> {
+    pub fn caused_by(code: Code, message: &'static str, cause: C) -> Self {
+        Self {
+            code,
+            message,
+            cause,
+            embed: None,
+        }
+    }
+
+    /// The same failure, about the embed at `index`.
+    pub fn of_embed(mut self, index: usize) -> Self {
+        self.embed = Some(index);
+        self
+    }
+}
+
+impl<C: Default> From<ExpirationError> for Failure<C> {
+    fn from(e: ExpirationError) -> Self {
+        Self::new(Code::InvalidExpiration, e.message())
+    }
+}

@@ -1,0 +1,197 @@
+//! What goes into the [`Machine`](crate::machine::Machine) and what comes out: the whole
+//! vocabulary between the decisions and the browser. The shell turns callbacks into [`Input`]s
+//! and [`Command`]s into calls; the simulation and the property tests do the same with virtual
+//! time.
+
+use crate::anchor::Claims;
+use crate::failure::Failure;
+use crate::schedule::Reason;
+use crate::Millis;
+
+/// What the world looks like as an input arrives, read by the shell each time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Now {
+    /// `Date.now()`: what deadlines are measured on.
+    pub wall: Millis,
+    /// `performance.now()`: cannot be set, so it tells a clock turned back from sleep.
+    pub mono: Millis,
+    /// `navigator.onLine` (false only when the browser is sure it is offline).
+    pub online: bool,
+    /// `document.hidden`.
+    pub hidden: bool,
+    /// Indices of the embeds that left the page (container or iframe removed).
+    pub gone: Vec<usize>,
+}
+
+/// A usable answer from the token provider, read by the shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub token: String,
+    pub claims: Claims,
+}
+
+/// Something that happened. Answers to a command carry that command's `ticket`: an answer whose
+/// ticket is not the one the machine waits for (its attempt was abandoned, stopped, or already
+/// answered) changes nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input<C> {
+    /// `start()`; `peers`: a channel and a lock to share refreshes with other tabs are open.
+    Start { peers: bool },
+    /// `stop()`.
+    Stop,
+    /// The expiration of the token the embeds hold at first (the `expiration` option, else the
+    /// `exp` of the embed's own JWT), or why the option could not be read. Given once, before
+    /// the first check (see [`Machine::wants_initial`](crate::machine::Machine::wants_initial)).
+    Initial(Result<Option<Millis>, Failure<C>>),
+    /// The interval, or a sign the page may have been away (visible, shown, focused, resumed).
+    Check,
+    /// `visibilitychange`: a page shown again may have been away (hidden pages are left alone).
+    VisibilityChanged,
+    /// The one-shot wake timer fired.
+    Wake,
+    /// The browser is online again.
+    Online,
+    /// The embed raised `TokenExpired`: it is dead whatever the clock says.
+    EmbedSaysExpired,
+    /// `refreshNow()`: the shell has queued its promise.
+    RefreshNow,
+    /// `accessTokenProvider` was called (its promise is queued); `embed_token` is the token the
+    /// first embed holds, in case no refresh happened yet.
+    TokenWanted { embed_token: Option<String> },
+    /// A timer of [`Command::After`] went off.
+    Continue { ticket: u32 },
+    /// The tabs' lock was granted to [`Command::RequestLock`].
+    LockGranted { ticket: u32 },
+    /// The provider answered [`Command::CallProvider`], failed, or timed out.
+    Answered {
+        ticket: u32,
+        answer: Result<Answer, Failure<C>>,
+    },
+    /// What `setAccessToken` came to on each embed of [`Command::SetToken`] (`NoEmbed` when the
+    /// embed could not be found).
+    TokenSet {
+        ticket: u32,
+        results: Vec<(usize, Result<(), Failure<C>>)>,
+    },
+    /// What `reload()` came to on each embed of [`Command::Reload`]: `Ok(false)` when
+    /// powerbi-client skipped it (its load was under 100 ms old, or the iframe not loaded).
+    Reloaded {
+        ticket: u32,
+        results: Vec<(usize, Result<bool, Failure<C>>)>,
+    },
+    /// Another tab asks for the current token.
+    PeerHello,
+    /// Another tab shared a token (its `expiresAt` already range-checked by the shell).
+    PeerToken { token: String, expires_at: Millis },
+}
+
+/// What the shell should do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command<C> {
+    /// Run [`Input::Check`] soon, after the current task (so handlers added after `start()` in
+    /// the same task see its events).
+    CheckSoon,
+    /// A new attempt begins: make a fresh abort signal for what it asks.
+    Begin,
+    /// Answer [`Input::Continue`] after `ms` (0: in a microtask).
+    After {
+        ticket: u32,
+        ms: u32,
+    },
+    /// Ask for the tabs' lock (given up when the attempt's signal aborts).
+    RequestLock {
+        ticket: u32,
+    },
+    /// Call the token provider and wait at most `timeout_ms` for its answer. If no embed can be
+    /// found, answer that failure instead: a token nobody can use costs the app a request.
+    CallProvider {
+        ticket: u32,
+        reason: Reason,
+        timeout_ms: u32,
+    },
+    /// `setAccessToken(token)` on these embeds, all started at once, with one deadline.
+    SetToken {
+        ticket: u32,
+        token: String,
+        embeds: Vec<usize>,
+    },
+    /// `reload()` these embeds, with the same deadline rule.
+    Reload {
+        ticket: u32,
+        embeds: Vec<usize>,
+    },
+    /// Abort the attempt's signal: the provider (or the lock request) may give up.
+    Abort,
+    /// Release the tabs' lock, after `linger_ms`.
+    ReleaseLock {
+        linger_ms: u32,
+    },
+    /// Fire [`Input::Wake`] in `in_ms` (replacing any armed wake timer).
+    ArmWake {
+        in_ms: u32,
+    },
+    DisarmWake,
+    /// Ask the other tabs for their token.
+    Hello,
+    /// Give the other tabs this token.
+    Publish {
+        token: String,
+        expires_at: Millis,
+    },
+    /// Tell the handlers.
+    Emit(Event<C>),
+    /// Settle every queued promise (`refreshNow()`: `true`/`false`; `accessTokenProvider`: the
+    /// token, or a rejection with the message).
+    Settle(Result<String, &'static str>),
+    /// The refresher stopped: drop what runs (interval, listeners, channel) and let it go.
+    Stopped,
+    /// A line for the `debug` log (only made with `debug` on). Never a whole token.
+    Log {
+        message: &'static str,
+        detail: Detail,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    None,
+    Number(Millis),
+    Text(String),
+}
+
+/// What the handlers hear.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<C> {
+    Refreshed {
+        expires_at: Millis,
+        expires_in: Millis,
+        reason: Reason,
+        attempts: u32,
+    },
+    Error {
+        failure: Failure<C>,
+        /// Failures in a row so far.
+        attempt: u32,
+        /// When the next attempt comes, and in how long, if one is planned.
+        retry: Option<(Millis, Millis)>,
+    },
+    Expired {
+        expires_at: Option<Millis>,
+        expired_for: Millis,
+    },
+    /// This device's clock differs from the token issuer's by `skew`.
+    ClockSkew { skew: Millis },
+}
+
+/// A snapshot for `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub running: bool,
+    pub refreshing: bool,
+    pub expires_at: Option<Millis>,
+    pub expires_in: Option<Millis>,
+    pub failures: u32,
+    pub next_retry_in: Option<Millis>,
+    pub last_error: Option<crate::failure::Code>,
+    pub refresh_count: u32,
+}
