@@ -39,7 +39,9 @@ impl Peers {
         if !locks.is_object() {
             return None;
         }
-        let name = [APP, ":", key].concat();
+        let mut name = String::from(APP);
+        name.push(':');
+        name.push_str(key);
         let channel = BroadcastChannel::new(&name).ok()?;
         let listener = EventListener::new(&channel, "message", move |event| {
             let data = Reflect::get(&event, &"data".into()).unwrap_or_default();

@@ -2,6 +2,7 @@
 
 use js_sys::Function;
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use wasm_bindgen::JsValue;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventName {
@@ -53,7 +54,7 @@ impl Handlers {
 }
 
 /// A field's value in an event object.
-enum Value<'a> {
+pub enum Value<'a> {
     Str(&'a str),
     Num(f64),
     Bool(bool),
@@ -71,140 +72,32 @@ impl Serialize for Value<'_> {
     }
 }
 
-fn num(n: Option<f64>) -> Value<'static> {
+pub fn num(n: Option<f64>) -> Value<'static> {
     n.map_or(Value::Null, Value::Num)
 }
 
-fn text(s: Option<&str>) -> Value<'_> {
+pub fn text(s: Option<&str>) -> Value<'_> {
     s.map_or(Value::Null, Value::Str)
 }
 
-/// The fields as a plain object. Written as a map rather than derived: serde-wasm-bindgen keeps
-/// a derived struct's field names in a hash map, which cost more bytes than all the events.
-fn object<S: Serializer>(serializer: S, fields: &[(&str, Value)]) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(fields.len()))?;
-    for (key, value) in fields {
-        map.serialize_entry(key, value)?;
-    }
-    map.end()
-}
+/// Fields in order, serialized as one plain object.
+struct Fields<'a>(&'a [(&'a str, Value<'a>)]);
 
-pub struct Refreshed {
-    /// ISO 8601, as GenerateToken writes it.
-    pub expiration: String,
-    pub expires_at: f64,
-    pub expires_in_ms: f64,
-    pub reason: &'static str,
-    /// Attempts this refresh took (1 when the first try worked).
-    pub attempts: u32,
-}
-
-impl Serialize for Refreshed {
+impl Serialize for Fields<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use Value::*;
-        let fields = [
-            ("type", Str("refreshed")),
-            ("expiration", Str(&self.expiration)),
-            ("expiresAt", Num(self.expires_at)),
-            ("expiresInMs", Num(self.expires_in_ms)),
-            ("reason", Str(self.reason)),
-            ("attempts", Num(self.attempts.into())),
-        ];
-        object(serializer, &fields)
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 
-pub struct Failed {
-    pub code: &'static str,
-    pub message: &'static str,
-    /// Failures in a row, this one included.
-    pub attempt: u32,
-    /// When the next attempt is due (ms since the epoch), if the refresher is running.
-    pub retry_at: Option<f64>,
-    pub retry_in_ms: Option<f64>,
-    /// Which embed, by its index in the `container` (or `embed`) list, when there are several;
-    /// the field is left out otherwise.
-    pub embed_index: Option<u32>,
-}
-
-impl Serialize for Failed {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use Value::*;
-        let fields = [
-            ("type", Str("error")),
-            ("code", Str(self.code)),
-            ("message", Str(self.message)),
-            ("attempt", Num(self.attempt.into())),
-            ("retryAt", num(self.retry_at)),
-            ("retryInMs", num(self.retry_in_ms)),
-            ("embedIndex", num(self.embed_index.map(f64::from))),
-        ];
-        let len = fields.len() - usize::from(self.embed_index.is_none());
-        object(serializer, &fields[..len])
-    }
-}
-
-pub struct Expired {
-    pub expiration: String,
-    pub expired_for_ms: f64,
-}
-
-impl Serialize for Expired {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use Value::*;
-        let fields = [
-            ("type", Str("expired")),
-            ("expiration", Str(&self.expiration)),
-            ("expiredForMs", Num(self.expired_for_ms)),
-        ];
-        object(serializer, &fields)
-    }
-}
-
-pub struct Warning {
-    pub code: &'static str,
-    pub message: &'static str,
-    /// The token issuer's clock minus this device's.
-    pub skew_ms: f64,
-}
-
-impl Serialize for Warning {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use Value::*;
-        let fields = [
-            ("type", Str("warning")),
-            ("code", Str(self.code)),
-            ("message", Str(self.message)),
-            ("skewMs", Num(self.skew_ms)),
-        ];
-        object(serializer, &fields)
-    }
-}
-
-pub struct Status {
-    pub running: bool,
-    pub refreshing: bool,
-    pub expiration: Option<String>,
-    pub expires_in_ms: Option<f64>,
-    pub failures: u32,
-    pub next_retry_in_ms: Option<f64>,
-    pub last_error: Option<&'static str>,
-    pub refresh_count: u32,
-}
-
-impl Serialize for Status {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use Value::*;
-        let fields = [
-            ("running", Bool(self.running)),
-            ("refreshing", Bool(self.refreshing)),
-            ("expiration", text(self.expiration.as_deref())),
-            ("expiresInMs", num(self.expires_in_ms)),
-            ("failures", Num(self.failures.into())),
-            ("nextRetryInMs", num(self.next_retry_in_ms)),
-            ("lastError", text(self.last_error)),
-            ("refreshCount", Num(self.refresh_count.into())),
-        ];
-        object(serializer, &fields)
-    }
+/// The fields as a plain object. Every event and the status go through this one path: written as
+/// a map rather than derived (serde-wasm-bindgen keeps a derived struct's field names in a hash
+/// map, which cost more bytes than all the events), and one instantiation for all of them.
+pub fn object(fields: &[(&str, Value)]) -> JsValue {
+    Fields(fields)
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
 }

@@ -11,7 +11,6 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Function, Promise, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
@@ -19,7 +18,7 @@ use crate::bindings::Options;
 use crate::cross_tab::{Held, Message, Peers};
 use crate::embed::Call;
 use crate::error::RefreshError;
-use crate::events::{self, EventName, Handlers};
+use crate::events::{self, num, text, EventName, Handlers, Value};
 use crate::io::{Command, Detail, Event, Input, Now};
 use crate::listener::EventListener;
 use crate::machine::{Machine, Settings};
@@ -178,17 +177,21 @@ impl TokenRefresher {
     #[wasm_bindgen(getter, unchecked_return_type = "TokenRefresherStatus")]
     pub fn status(&self) -> JsValue {
         let status = self.inner.machine.borrow().status(wall());
-        let ms = |v: Option<Millis>| v.map(|ms| ms as f64);
-        to_js(&events::Status {
-            running: status.running,
-            refreshing: status.refreshing,
-            expiration: status.expires_at.map(iso),
-            expires_in_ms: ms(status.expires_in),
-            failures: status.failures,
-            next_retry_in_ms: ms(status.next_retry_in),
-            last_error: status.last_error.map(|code| code.as_str()),
-            refresh_count: status.refresh_count,
-        })
+        let ms = |v: Option<Millis>| num(v.map(|ms| ms as f64));
+        let expiration = status.expires_at.map(iso);
+        events::object(&[
+            ("running", Value::Bool(status.running)),
+            ("refreshing", Value::Bool(status.refreshing)),
+            ("expiration", text(expiration.as_deref())),
+            ("expiresInMs", ms(status.expires_in)),
+            ("failures", Value::Num(status.failures.into())),
+            ("nextRetryInMs", ms(status.next_retry_in)),
+            (
+                "lastError",
+                text(status.last_error.map(|code| code.as_str())),
+            ),
+            ("refreshCount", Value::Num(status.refresh_count.into())),
+        ])
     }
 
     /// How many refreshers are started on this page (kept alive until `stop()`).
@@ -233,10 +236,12 @@ impl Inner {
 
     fn now(&self) -> Now {
         let window = web_sys::window();
-        let gone = (self.config.sources.iter().enumerate())
-            .filter(|(_, source)| embed::gone(source))
-            .map(|(index, _)| index)
-            .collect();
+        let mut gone = Vec::new();
+        for (index, source) in self.config.sources.iter().enumerate() {
+            if embed::gone(source) {
+                gone.push(index);
+            }
+        }
         Now {
             wall: wall(),
             mono: monotonic(),
@@ -402,28 +407,14 @@ impl Inner {
                 ticket,
                 token,
                 embeds,
-            } => {
-                let started = self.call_all(&embeds, Call::SetToken, &token);
-                let deadline = self.config.set_token_timeout_ms;
-                spawn(async move {
-                    let mut results = Vec::with_capacity(started.len());
-                    for (index, outcome) in awaited(started, Call::SetToken, deadline).await {
-                        results.push((index, outcome.map(|_| ())));
-                    }
-                    with(&weak, |inner| {
-                        inner.feed(Input::TokenSet { ticket, results })
-                    });
-                });
-            }
+            } => self.call_embeds(&embeds, Call::SetToken, &token, move |results| {
+                Input::TokenSet { ticket, results }
+            }),
             Command::Reload { ticket, embeds } => {
-                let started = self.call_all(&embeds, Call::Reload, "");
-                let deadline = self.config.set_token_timeout_ms;
-                spawn(async move {
-                    let results = awaited(started, Call::Reload, deadline).await;
-                    with(&weak, |inner| {
-                        inner.feed(Input::Reloaded { ticket, results })
-                    });
-                });
+                self.call_embeds(&embeds, Call::Reload, "", move |results| Input::Reloaded {
+                    ticket,
+                    results,
+                })
             }
             Command::Abort => {
                 let abort = self.flight.borrow_mut().abort.take();
@@ -483,6 +474,7 @@ impl Inner {
                     Detail::None => JsValue::UNDEFINED,
                     Detail::Number(n) => JsValue::from_f64(n as f64),
                     Detail::Text(text) => text.into(),
+                    Detail::Redacted(tail) => tail.into(),
                 };
                 self.log(message, &detail);
             }
@@ -501,8 +493,15 @@ impl Inner {
         first
     }
 
-    /// Starts `call` on each of `embeds` at once; an embed that cannot be found is a `NoEmbed`.
-    fn call_all(&self, embeds: &[usize], call: Call, token: &str) -> Vec<Started> {
+    /// Starts `call` on each of `embeds` at once (an embed that cannot be found is a
+    /// `NoEmbed`), then feeds what they came to, all awaited against one deadline.
+    fn call_embeds(
+        self: &Rc<Self>,
+        embeds: &[usize],
+        call: Call,
+        token: &str,
+        input: impl FnOnce(Vec<(usize, Result<bool, RefreshError>)>) -> Input<JsValue> + 'static,
+    ) {
         let mut started = Vec::with_capacity(embeds.len());
         for &index in embeds {
             let Some(source) = self.config.sources.get(index) else {
@@ -511,7 +510,12 @@ impl Inner {
             let outcome = embed::resolve(source).map(|e| embed::start(&e, call, token));
             started.push((index, outcome));
         }
-        started
+        let (weak, deadline) = (Rc::downgrade(self), self.config.set_token_timeout_ms);
+        let input: Box<dyn FnOnce(_) -> _> = Box::new(input);
+        spawn(async move {
+            let results = awaited(started, call, deadline).await;
+            with(&weak, |inner| inner.feed(input(results)));
+        });
     }
 
     fn hook(self: &Rc<Self>) -> Function {
@@ -541,7 +545,8 @@ impl Inner {
     /// Calls each handler with a plain object. A handler that throws does not stop the others,
     /// nor the refresher; with `debug` the exception is logged.
     fn emit(&self, event: Event<JsValue>) {
-        let ms = |ms: Millis| ms as f64;
+        use Value::{Num, Str};
+        let ms = |ms: Millis| Num(ms as f64);
         let (name, object, cause) = match event {
             Event::Refreshed {
                 expires_at,
@@ -550,49 +555,58 @@ impl Inner {
                 attempts,
             } => (
                 EventName::Refreshed,
-                to_js(&events::Refreshed {
-                    expiration: iso(expires_at),
-                    expires_at: ms(expires_at),
-                    expires_in_ms: ms(expires_in),
-                    reason: reason.as_str(),
-                    attempts,
-                }),
+                events::object(&[
+                    ("type", Str("refreshed")),
+                    // ISO 8601, as GenerateToken writes it.
+                    ("expiration", Str(&iso(expires_at))),
+                    ("expiresAt", ms(expires_at)),
+                    ("expiresInMs", ms(expires_in)),
+                    ("reason", Str(reason.as_str())),
+                    // Attempts this refresh took (1 when the first try worked).
+                    ("attempts", Num(attempts.into())),
+                ]),
                 JsValue::UNDEFINED,
             ),
             Event::Error {
                 failure,
                 attempt,
                 retry,
-            } => (
-                EventName::Error,
-                to_js(&events::Failed {
-                    code: failure.code.as_str(),
-                    message: failure.message,
-                    attempt,
-                    retry_at: retry.map(|(at, _)| ms(at)),
-                    retry_in_ms: retry.map(|(_, left)| ms(left)),
-                    embed_index: failure.embed.map(|i| i as u32),
-                }),
-                failure.cause,
-            ),
+            } => {
+                let fields = [
+                    ("type", Str("error")),
+                    ("code", Str(failure.code.as_str())),
+                    ("message", Str(failure.message)),
+                    // Failures in a row, this one included.
+                    ("attempt", Num(attempt.into())),
+                    ("retryAt", num(retry.map(|(at, _)| at as f64))),
+                    ("retryInMs", num(retry.map(|(_, left)| left as f64))),
+                    // Only when there are several embeds.
+                    ("embedIndex", num(failure.embed.map(|i| i as f64))),
+                ];
+                let len = fields.len() - usize::from(failure.embed.is_none());
+                (EventName::Error, events::object(&fields[..len]), failure.cause)
+            }
             Event::Expired {
                 expires_at,
                 expired_for,
             } => (
                 EventName::Expired,
-                to_js(&events::Expired {
-                    expiration: expires_at.map(iso).unwrap_or_default(),
-                    expired_for_ms: ms(expired_for),
-                }),
+                events::object(&[
+                    ("type", Str("expired")),
+                    ("expiration", Str(&expires_at.map(iso).unwrap_or_default())),
+                    ("expiredForMs", ms(expired_for)),
+                ]),
                 JsValue::UNDEFINED,
             ),
             Event::ClockSkew { skew } => (
                 EventName::Warning,
-                to_js(&events::Warning {
-                    code: "ClockSkew",
-                    message: "this device's clock differs from the token issuer's; deadlines follow the issuer's",
-                    skew_ms: ms(skew),
-                }),
+                events::object(&[
+                    ("type", Str("warning")),
+                    ("code", Str("ClockSkew")),
+                    ("message", Str("this device's clock differs from the token issuer's; deadlines follow the issuer's")),
+                    // The token issuer's clock minus this device's.
+                    ("skewMs", ms(skew)),
+                ]),
                 JsValue::UNDEFINED,
             ),
         };
@@ -688,10 +702,4 @@ fn says_token_expired(detail: &JsValue) -> bool {
         || ["errorCode", "message"]
             .iter()
             .any(|key| field(key).as_deref() == Some("TokenExpired"))
-}
-
-fn to_js(value: &impl Serialize) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
 }

@@ -68,6 +68,9 @@ extern "C" {
     async fn set_access_token(this: &RealEmbed, token: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch)]
     async fn reload(this: &RealEmbed) -> Result<JsValue, JsValue>;
+    /// The same `reload()`, not awaited: the page goes on at once.
+    #[wasm_bindgen(method, js_name = reload)]
+    fn start_reload(this: &RealEmbed) -> js_sys::Promise;
     #[wasm_bindgen(method, js_name = removeIframe)]
     fn remove_iframe(this: &RealEmbed);
     #[wasm_bindgen(method)]
@@ -1099,6 +1102,58 @@ async fn a_report_opened_with_an_expired_token_is_refreshed_then_reloaded_and_re
         text(&source.calls().get(0), "reason"),
         Some("expired".into()),
     );
+    env.finish(&[&r]).await;
+}
+
+/// Regression: powerbi-client's `load()` (which `reload()` calls) returns quietly when the
+/// embed's previous load request is under 100 ms old. With an expired token and a provider that
+/// answers at once (MSAL from its cache), the refresher's reload came within that window and the
+/// report stayed dead; it must be tried again until it really happens.
+#[wasm_bindgen_test]
+async fn a_reload_that_powerbi_client_skips_is_tried_again_and_the_report_revives() {
+    let env = Env::new().await;
+    let c = &env.c;
+    let exp = now() + 300.0;
+    let Some(embed) = env
+        .embed(
+            "report",
+            &jwt_expiring_at(exp, "stale"),
+            &JsValue::UNDEFINED,
+        )
+        .await
+    else {
+        return env.finish(&[]).await;
+    };
+    c.until_within("the stand-in's token expires", WAIT_MS, || {
+        embed.count("error") >= 1
+    })
+    .await;
+    let source = jwt_provider(60_000.0, "fast", "generate-token");
+    let events = new_recorder();
+    let o = options(&embed.container(), &source.provider(), MARGIN);
+    set(&o, "expiration", exp);
+    // The page loads the report again itself, and starts the refresher in the same task: the
+    // refresher's reload comes well within 100 ms of that load.
+    let _ = embed.start_reload();
+    let r = started(&o, &events);
+    c.until_within("a refreshed event", WAIT_MS, || {
+        events.count("refreshed") == 1
+    })
+    .await;
+    c.until_within("the report loads with the new token", WAIT_MS, || {
+        embed.count("loaded") >= 2
+    })
+    .await;
+    sleep(300).await;
+    let log = env.log(&embed).await;
+    c.ok("alive after the reload", !log.dead);
+    c.eq(
+        "the last load carried the new token",
+        log.load_tokens.last().cloned(),
+        strings(&source.issued()).first().cloned(),
+    );
+    c.eq("provider calls", source.calls().length(), 1);
+    c.eq("errors", strings(&events.codes()), Vec::<String>::new());
     env.finish(&[&r]).await;
 }
 

@@ -71,7 +71,7 @@ pub enum Input<C> {
     /// embed could not be found).
     TokenSet {
         ticket: u32,
-        results: Vec<(usize, Result<(), Failure<C>>)>,
+        results: Vec<(usize, Result<bool, Failure<C>>)>,
     },
     /// What `reload()` came to on each embed of [`Command::Reload`]: `Ok(false)` when
     /// powerbi-client skipped it (its load was under 100 ms old, or the iframe not loaded).
@@ -156,7 +156,9 @@ pub enum Command<C> {
 pub enum Detail {
     None,
     Number(Millis),
-    Text(String),
+    Text(&'static str),
+    /// A token's last characters ([`redact`](crate::redact::redact)).
+    Redacted(String),
 }
 
 /// What the handlers hear.

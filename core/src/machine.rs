@@ -6,8 +6,6 @@
 //! answer identified by a ticket. `stop()` drops the attempt, so a late answer finds no ticket
 //! to match and changes nothing; commands queued before an outside `stop()` are dropped with it.
 
-use std::collections::VecDeque;
-
 use crate::anchor::{self, AnchorError, Claims};
 use crate::expiration::ExpirationError;
 use crate::failure::{Code, Failure};
@@ -86,6 +84,8 @@ pub struct Machine<C> {
     token: Option<String>,
     /// A newer token another tab shared, waiting to be applied.
     shared: Option<(String, Millis)>,
+    /// When the hello went out, by the monotonic clock: a wall clock turned back would
+    /// stretch the wait.
     hello_at: Millis,
     timeouts_in_row: u32,
     last_error: Option<Code>,
@@ -94,7 +94,8 @@ pub struct Machine<C> {
     /// The moment the wake timer is armed for.
     wake: Option<Millis>,
     random: u64,
-    outbox: VecDeque<Command<C>>,
+    /// Commands not yet taken, oldest first (a handful at a time).
+    outbox: Vec<Command<C>>,
 }
 
 impl<C: Default> Machine<C> {
@@ -120,14 +121,14 @@ impl<C: Default> Machine<C> {
             skew_reported: false,
             wake: None,
             random: seed,
-            outbox: VecDeque::new(),
+            outbox: Vec::new(),
         }
     }
 
     /// The next command to carry out. The shell takes them one at a time, so an input fed
     /// while one is carried out (a handler calling `stop()`) decides what follows.
     pub fn next_command(&mut self) -> Option<Command<C>> {
-        self.outbox.pop_front()
+        (!self.outbox.is_empty()).then(|| self.outbox.remove(0))
     }
 
     /// The machine needs [`Input::Initial`] before it can decide anything about the token.
@@ -164,7 +165,15 @@ impl<C: Default> Machine<C> {
     pub fn handle(&mut self, now: &Now, input: Input<C>) {
         if let Some(disturbed) = self.schedule.observe(now.wall, now.mono) {
             let (what, ms) = match disturbed {
-                Disturbance::ClockBack(ms) => ("clock turned back (ms)", ms),
+                Disturbance::ClockBack(ms) => {
+                    // Deadlines already read on the old clock (a token being handed to the
+                    // embeds, one another tab shared) move with it, as the schedule's did.
+                    let pending = self.attempt.as_mut().and_then(|a| a.token.as_mut());
+                    for (_, at) in pending.into_iter().chain(self.shared.as_mut()) {
+                        *at = at.saturating_sub(ms);
+                    }
+                    ("clock turned back (ms)", ms)
+                }
                 Disturbance::Late(ms) => ("check late after sleep or throttling (ms)", ms),
             };
             self.log(what, Detail::Number(ms));
@@ -201,9 +210,12 @@ impl<C: Default> Machine<C> {
             Input::EmbedSaysExpired => {}
             Input::RefreshNow => self.check(now, true),
             Input::TokenWanted { embed_token } => {
-                let fresh = !self.schedule.in_flight()
-                    && self.schedule.due_at().is_some_and(|due| now.wall < due);
-                match self.token.clone().or(embed_token).filter(|_| fresh) {
+                match self
+                    .token
+                    .clone()
+                    .or(embed_token)
+                    .filter(|_| self.fresh(now))
+                {
                     Some(token) => self.push(Command::Settle(Ok(token))),
                     None => self.check(now, true),
                 }
@@ -259,7 +271,7 @@ impl<C: Default> Machine<C> {
         self.log("started", Detail::None);
         if peers {
             self.push(Command::Hello);
-            self.hello_at = now.wall;
+            self.hello_at = now.mono;
         }
         self.push(Command::CheckSoon);
     }
@@ -363,10 +375,10 @@ impl<C: Default> Machine<C> {
     /// answer its hello, and a hidden tab gives visible ones a head start, never past a quarter
     /// of the time left.
     fn begin(&mut self, now: &Now, reason: Reason) {
-        self.log("refreshing", Detail::Text(reason.as_str().into()));
+        self.log("refreshing", Detail::Text(reason.as_str()));
         let mut wait = 0;
         if self.peers && self.shared.is_none() {
-            wait = (self.hello_at + HELLO_WAIT_MS - now.wall).max(0);
+            wait = (self.hello_at + HELLO_WAIT_MS - now.mono).clamp(0, HELLO_WAIT_MS);
             if now.hidden {
                 let left = self.schedule.expires_at().map_or(0, |at| at - now.wall);
                 wait = wait.max(HIDDEN_HEAD_START_MS.min(left / 4));
@@ -468,7 +480,7 @@ impl<C: Default> Machine<C> {
         if !self.prune(now) {
             return;
         }
-        self.log("new token", Detail::Text(redact(&answer.token)));
+        self.log("new token", Detail::Redacted(redact(&answer.token)));
         let embeds = self.present_embeds();
         let ticket = self.next_phase(Phase::Setting);
         if let Some(attempt) = self.attempt.as_mut() {
@@ -489,14 +501,14 @@ impl<C: Default> Machine<C> {
 
     /// One failure of an embed that is still on the page fails the attempt; embeds that could
     /// not be found are each reported, and fail it only when none could be.
-    fn token_set(&mut self, now: &Now, results: Vec<(usize, Result<(), Failure<C>>)>) {
+    fn token_set(&mut self, now: &Now, results: Vec<(usize, Result<bool, Failure<C>>)>) {
         if !self.prune(now) {
             return;
         }
         let (mut done, mut missing, mut failed) = (Vec::new(), Vec::new(), None);
         for (index, result) in results {
             match result {
-                Ok(()) => done.push(index),
+                Ok(_) => done.push(index),
                 Err(f) if f.code == Code::NoEmbed => missing.push(self.about(f, index)),
                 Err(f) if failed.is_none() && !now.gone.contains(&index) => {
                     failed = Some(self.about(f, index));
@@ -627,12 +639,15 @@ impl<C: Default> Machine<C> {
         self.arm_wake(now);
     }
 
+    /// No refresh in flight, and none due yet.
+    fn fresh(&self, now: &Now) -> bool {
+        !self.schedule.in_flight() && self.schedule.due_at().is_some_and(|due| now.wall < due)
+    }
+
     fn peer_hello(&mut self, now: &Now) {
-        let fresh =
-            !self.schedule.in_flight() && self.schedule.due_at().is_some_and(|due| now.wall < due);
         if let (true, true, Some(token), Some(expires_at)) = (
             self.peers,
-            fresh,
+            self.fresh(now),
             self.token.clone(),
             self.schedule.expires_at(),
         ) {
@@ -702,7 +717,7 @@ impl<C: Default> Machine<C> {
     /// Records the failure for `status.lastError` and tells the handlers.
     fn error(&mut self, failure: Failure<C>, retry: Option<(Millis, Millis)>) {
         self.last_error = Some(failure.code);
-        self.log(failure.code.as_str(), Detail::Text(failure.message.into()));
+        self.log(failure.code.as_str(), Detail::Text(failure.message));
         let attempt = self.schedule.failures();
         self.emit(Event::Error {
             failure,
@@ -722,7 +737,7 @@ impl<C: Default> Machine<C> {
     }
 
     fn push(&mut self, command: Command<C>) {
-        self.outbox.push_back(command);
+        self.outbox.push(command);
     }
 
     /// splitmix64 → `0.0..1.0`, for the retry jitter.
