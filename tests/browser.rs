@@ -1286,7 +1286,11 @@ async fn refresh_now_then_stop_in_the_same_task_calls_no_provider() {
     sleep(3 * INTERVAL).await;
     c.eq("provider calls", fake.call_count(), 0);
     c.eq("setAccessToken calls", fake.tokens().length(), 0);
-    c.eq("status.running", get(&status(&r), "running").as_bool(), Some(false));
+    c.eq(
+        "status.running",
+        get(&status(&r), "running").as_bool(),
+        Some(false),
+    );
     env.finish(&[&r]).await;
 }
 

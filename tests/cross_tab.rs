@@ -268,7 +268,11 @@ async fn a_peer_token_beyond_the_date_range_is_ignored_and_nothing_breaks() {
         strings(&fake.tokens()),
         vec!["tok-range-1".to_string()],
     );
-    c.eq("status.refreshCount", num(&status(&r), "refreshCount"), Some(1.0));
+    c.eq(
+        "status.refreshCount",
+        num(&status(&r), "refreshCount"),
+        Some(1.0),
+    );
     r.stop();
     c.eq("uncaught errors", uncaught.list().length(), 0);
     uncaught.stop();
