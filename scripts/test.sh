@@ -11,13 +11,14 @@ ensure_browsers
 cd "$ROOT"
 
 say "cargo fmt --check"
-cargo fmt --check
+cargo fmt --all --check
 say "cargo clippy (host and wasm32)"
-cargo clippy --quiet --all-targets -- -D warnings
-cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo clippy --quiet --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 
-say "core tests (cargo test)"
-cargo test --quiet
+# The machine (core/): every decision, its properties and the simulation, on the host.
+say "core tests (cargo test: the machine, its properties, the simulation)"
+cargo test --quiet --workspace
 
 bash scripts/build.sh
 

@@ -45,6 +45,8 @@ mod listener;
 #[cfg(target_arch = "wasm32")]
 mod options;
 #[cfg(target_arch = "wasm32")]
+mod page;
+#[cfg(target_arch = "wasm32")]
 mod provider;
 #[cfg(target_arch = "wasm32")]
 mod refresher;

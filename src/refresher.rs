@@ -19,10 +19,12 @@ use crate::cross_tab::{Held, Message, Peers};
 use crate::embed::Call;
 use crate::error::RefreshError;
 use crate::events::{self, num, text, EventName, Handlers, Value};
-use crate::io::{Command, Detail, Event, Input, Now};
+use crate::io::{Command, Detail, Event, Input};
 use crate::listener::EventListener;
 use crate::machine::{Machine, Settings};
 use crate::options::{self, Config};
+use crate::page::{wall, Page};
+use crate::redact::redact;
 use crate::{debug_log, embed, expiration, expiration_value, js_number, provider, registry};
 use crate::{jwt_claims, Millis};
 
@@ -45,6 +47,7 @@ pub struct Inner {
     hook: RefCell<Option<Closure<dyn FnMut() -> Promise>>>,
     running: RefCell<Option<Running>>,
     flight: RefCell<Flight>,
+    page: Page,
 }
 
 /// What runs between `start()` and `stop()`; dropping it clears the timers, removes the
@@ -71,17 +74,6 @@ enum Waiter {
     Done(Function),
     /// `accessTokenProvider`: resolves the token, or rejects.
     Token { resolve: Function, reject: Function },
-}
-
-fn wall() -> Millis {
-    js_sys::Date::now() as Millis
-}
-
-/// `performance.now()`: cannot be set by anyone, unlike `Date.now()`.
-fn monotonic() -> Millis {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0, |p| p.now() as Millis)
 }
 
 /// ISO 8601; empty for an instant no `Date` can hold (where `toISOString` would throw).
@@ -118,6 +110,7 @@ impl TokenRefresher {
                 hook: RefCell::new(None),
                 running: RefCell::new(None),
                 flight: RefCell::default(),
+                page: Page::new(),
             }),
         })
     }
@@ -217,37 +210,21 @@ impl Inner {
     fn feed(self: &Rc<Self>, input: Input<JsValue>) {
         let first = !matches!(input, Input::Start { .. } | Input::Stop)
             && self.machine.borrow().wants_initial();
-        if first {
-            let initial = self.initial();
-            self.machine
-                .borrow_mut()
-                .handle(&self.now(), Input::Initial(initial));
+        let initial = first.then(|| self.initial());
+        let now = self.page.now(&self.config.sources);
+        {
+            let mut machine = self.machine.borrow_mut();
+            if let Some(initial) = initial {
+                machine.handle(&now, Input::Initial(initial));
+            }
+            machine.handle(&now, input);
         }
-        let now = self.now();
-        self.machine.borrow_mut().handle(&now, input);
         loop {
             let command = self.machine.borrow_mut().next_command();
             match command {
                 Some(command) => self.carry_out(command),
                 None => break,
             }
-        }
-    }
-
-    fn now(&self) -> Now {
-        let window = web_sys::window();
-        let mut gone = Vec::new();
-        for (index, source) in self.config.sources.iter().enumerate() {
-            if embed::gone(source) {
-                gone.push(index);
-            }
-        }
-        Now {
-            wall: wall(),
-            mono: monotonic(),
-            online: window.as_ref().is_none_or(|w| w.navigator().on_line()),
-            hidden: (window.and_then(|w| w.document())).is_some_and(|d| d.hidden()),
-            gone,
         }
     }
 
@@ -407,9 +384,14 @@ impl Inner {
                 ticket,
                 token,
                 embeds,
-            } => self.call_embeds(&embeds, Call::SetToken, &token, move |results| {
-                Input::TokenSet { ticket, results }
-            }),
+            } => {
+                if self.config.debug {
+                    self.log("new token", &redact(&token).into());
+                }
+                self.call_embeds(&embeds, Call::SetToken, &token, move |results| {
+                    Input::TokenSet { ticket, results }
+                })
+            }
             Command::Reload { ticket, embeds } => {
                 self.call_embeds(&embeds, Call::Reload, "", move |results| Input::Reloaded {
                     ticket,
@@ -474,7 +456,6 @@ impl Inner {
                     Detail::None => JsValue::UNDEFINED,
                     Detail::Number(n) => JsValue::from_f64(n as f64),
                     Detail::Text(text) => text.into(),
-                    Detail::Redacted(tail) => tail.into(),
                 };
                 self.log(message, &detail);
             }

@@ -8,7 +8,23 @@ use crate::failure::Failure;
 use crate::schedule::Reason;
 use crate::Millis;
 
-/// What the world looks like as an input arrives, read by the shell each time.
+/// What the machine may look at as an input arrives. The shell reads the browser only when asked
+/// (an idle check reads the clocks and the embeds' presence, nothing else); [`Now`] holds it all,
+/// for the simulation and the tests.
+pub trait Senses {
+    /// `Date.now()`: what deadlines are measured on.
+    fn wall(&self) -> Millis;
+    /// `performance.now()`: cannot be set, so it tells a clock turned back from sleep.
+    fn mono(&self) -> Millis;
+    /// `navigator.onLine` (false only when the browser is sure it is offline).
+    fn online(&self) -> bool;
+    /// `document.hidden`.
+    fn hidden(&self) -> bool;
+    /// Indices of the embeds that left the page (container or iframe removed).
+    fn gone(&self) -> &[usize];
+}
+
+/// Everything [`Senses`] tells, read at once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Now {
     /// `Date.now()`: what deadlines are measured on.
@@ -21,6 +37,24 @@ pub struct Now {
     pub hidden: bool,
     /// Indices of the embeds that left the page (container or iframe removed).
     pub gone: Vec<usize>,
+}
+
+impl Senses for Now {
+    fn wall(&self) -> Millis {
+        self.wall
+    }
+    fn mono(&self) -> Millis {
+        self.mono
+    }
+    fn online(&self) -> bool {
+        self.online
+    }
+    fn hidden(&self) -> bool {
+        self.hidden
+    }
+    fn gone(&self) -> &[usize] {
+        &self.gone
+    }
 }
 
 /// A usable answer from the token provider, read by the shell.
@@ -157,8 +191,6 @@ pub enum Detail {
     None,
     Number(Millis),
     Text(&'static str),
-    /// A token's last characters ([`redact`](crate::redact::redact)).
-    Redacted(String),
 }
 
 /// What the handlers hear.

@@ -1,4 +1,4 @@
-//! The refresher's every decision, as a state machine: [`Input`]s in (each with [`Now`]),
+//! The refresher's every decision, as a state machine: [`Input`]s in (each with [`Senses`]),
 //! [`Command`]s out, no browser anywhere. The shell and the simulation drive this same machine.
 //!
 //! A refresh is an *attempt* that moves through phases (let other tabs go first, take the lock,
@@ -9,9 +9,8 @@
 use crate::anchor::{self, AnchorError, Claims};
 use crate::expiration::ExpirationError;
 use crate::failure::{Code, Failure};
-use crate::io::{Answer, Command, Detail, Event, Input, Now, Status};
+use crate::io::{Answer, Command, Detail, Event, Input, Senses, Status};
 use crate::js_number;
-use crate::redact::redact;
 use crate::schedule::{Disturbance, Policy, Reason, Schedule, Trigger};
 use crate::Millis;
 
@@ -162,8 +161,8 @@ impl<C: Default> Machine<C> {
         }
     }
 
-    pub fn handle(&mut self, now: &Now, input: Input<C>) {
-        if let Some(disturbed) = self.schedule.observe(now.wall, now.mono) {
+    pub fn handle(&mut self, now: &impl Senses, input: Input<C>) {
+        if let Some(disturbed) = self.schedule.observe(now.wall(), now.mono()) {
             let (what, ms) = match disturbed {
                 Disturbance::ClockBack(ms) => {
                     // Deadlines already read on the old clock (a token being handed to the
@@ -187,7 +186,7 @@ impl<C: Default> Machine<C> {
             }
             Input::Initial(expires_at) => self.initialise(expires_at),
             Input::Check if self.running => self.check(now, false),
-            Input::VisibilityChanged if self.running && !now.hidden => self.check(now, false),
+            Input::VisibilityChanged if self.running && !now.hidden() => self.check(now, false),
             Input::Check | Input::VisibilityChanged => {}
             Input::Wake if self.running => {
                 // Fired: whatever the check finds, the next one is armed anew (a timer may fire
@@ -203,7 +202,7 @@ impl<C: Default> Machine<C> {
             Input::Online => {}
             Input::EmbedSaysExpired if self.running => {
                 self.log("the embed reported TokenExpired", Detail::None);
-                self.schedule.reported_expired(now.wall);
+                self.schedule.reported_expired(now.wall());
                 self.reload_pending = true;
                 self.check(now, false);
             }
@@ -262,7 +261,7 @@ impl<C: Default> Machine<C> {
             .map(|a| a.phase)
     }
 
-    fn start(&mut self, now: &Now, peers: bool) {
+    fn start(&mut self, now: &impl Senses, peers: bool) {
         if self.running {
             return;
         }
@@ -271,7 +270,7 @@ impl<C: Default> Machine<C> {
         self.log("started", Detail::None);
         if peers {
             self.push(Command::Hello);
-            self.hello_at = now.mono;
+            self.hello_at = now.mono();
         }
         self.push(Command::CheckSoon);
     }
@@ -315,11 +314,11 @@ impl<C: Default> Machine<C> {
 
     /// Every trigger ends here: drop embeds that left, report an expiry, start a refresh if one
     /// is due, and arm the wake timer for the next moment that matters.
-    fn check(&mut self, now: &Now, manual: bool) {
+    fn check(&mut self, now: &impl Senses, manual: bool) {
         if !self.prune(now) {
             return;
         }
-        if let Some(expired_for) = self.schedule.take_expiry(now.wall) {
+        if let Some(expired_for) = self.schedule.take_expiry(now.wall()) {
             // A report whose token expired stays dead until it is reloaded.
             self.reload_pending = true;
             let expires_at = self.schedule.expires_at();
@@ -330,9 +329,9 @@ impl<C: Default> Machine<C> {
         }
         let trigger = Trigger {
             manual,
-            online: now.online,
+            online: now.online(),
         };
-        if let Some(reason) = self.schedule.poll(now.wall, trigger) {
+        if let Some(reason) = self.schedule.poll(now.wall(), trigger) {
             self.begin(now, reason);
         }
         self.arm_wake(now);
@@ -340,8 +339,8 @@ impl<C: Default> Machine<C> {
 
     /// Drops embeds that left the page, each with an `EmbedRemoved` event; when none remain,
     /// a `NoEmbedsLeft` event and a stop. `false` when stopped.
-    fn prune(&mut self, now: &Now) -> bool {
-        for &index in &now.gone {
+    fn prune(&mut self, now: &impl Senses) -> bool {
+        for &index in now.gone() {
             if let Some(present) = self.present.get_mut(index).filter(|p| **p) {
                 *present = false;
                 let failure = Failure::new(
@@ -374,13 +373,13 @@ impl<C: Default> Machine<C> {
     /// anything is asked); with other tabs, a tab that just started gives them a moment to
     /// answer its hello, and a hidden tab gives visible ones a head start, never past a quarter
     /// of the time left.
-    fn begin(&mut self, now: &Now, reason: Reason) {
+    fn begin(&mut self, now: &impl Senses, reason: Reason) {
         self.log("refreshing", Detail::Text(reason.as_str()));
         let mut wait = 0;
         if self.peers && self.shared.is_none() {
-            wait = (self.hello_at + HELLO_WAIT_MS - now.mono).clamp(0, HELLO_WAIT_MS);
-            if now.hidden {
-                let left = self.schedule.expires_at().map_or(0, |at| at - now.wall);
+            wait = (self.hello_at + HELLO_WAIT_MS - now.mono()).clamp(0, HELLO_WAIT_MS);
+            if now.hidden() {
+                let left = self.schedule.expires_at().map_or(0, |at| at - now.wall());
                 wait = wait.max(HIDDEN_HEAD_START_MS.min(left / 4));
             }
         }
@@ -399,7 +398,7 @@ impl<C: Default> Machine<C> {
         });
     }
 
-    fn after_waiting(&mut self, now: &Now) {
+    fn after_waiting(&mut self, now: &impl Senses) {
         if self.peers && self.shared.is_none() {
             let ticket = self.next_phase(Phase::Locking);
             self.push(Command::RequestLock { ticket });
@@ -420,7 +419,7 @@ impl<C: Default> Machine<C> {
 
     /// The new token: another tab's when it shared one (re-checked under the lock: the tab that
     /// held it before may have), else the provider's.
-    fn obtain(&mut self, now: &Now) {
+    fn obtain(&mut self, now: &impl Senses) {
         if let Some((token, expires_at)) = self.shared.take() {
             if let Some(attempt) = self.attempt.as_mut() {
                 attempt.reason = Reason::Shared;
@@ -445,7 +444,7 @@ impl<C: Default> Machine<C> {
         });
     }
 
-    fn answered(&mut self, now: &Now, answer: Result<Answer, Failure<C>>) {
+    fn answered(&mut self, now: &impl Senses, answer: Result<Answer, Failure<C>>) {
         let timed_out = matches!(&answer, Err(f) if f.code == Code::ProviderTimeout);
         self.timeouts_in_row = if timed_out {
             self.timeouts_in_row.saturating_add(1)
@@ -462,8 +461,8 @@ impl<C: Default> Machine<C> {
     }
 
     /// Anchors the token's deadline and hands it to the embeds still on the page.
-    fn accept(&mut self, now: &Now, answer: Answer) {
-        let anchored = match anchor::anchor(now.wall, answer.claims) {
+    fn accept(&mut self, now: &impl Senses, answer: Answer) {
+        let anchored = match anchor::anchor(now.wall(), answer.claims) {
             Ok(anchored) => anchored,
             Err(AnchorError::AlreadyExpired) => {
                 return self.fail(now, Failure::new(
@@ -480,7 +479,6 @@ impl<C: Default> Machine<C> {
         if !self.prune(now) {
             return;
         }
-        self.log("new token", Detail::Redacted(redact(&answer.token)));
         let embeds = self.present_embeds();
         let ticket = self.next_phase(Phase::Setting);
         if let Some(attempt) = self.attempt.as_mut() {
@@ -501,7 +499,7 @@ impl<C: Default> Machine<C> {
 
     /// One failure of an embed that is still on the page fails the attempt; embeds that could
     /// not be found are each reported, and fail it only when none could be.
-    fn token_set(&mut self, now: &Now, results: Vec<(usize, Result<bool, Failure<C>>)>) {
+    fn token_set(&mut self, now: &impl Senses, results: Vec<(usize, Result<bool, Failure<C>>)>) {
         if !self.prune(now) {
             return;
         }
@@ -510,7 +508,7 @@ impl<C: Default> Machine<C> {
             match result {
                 Ok(_) => done.push(index),
                 Err(f) if f.code == Code::NoEmbed => missing.push(self.about(f, index)),
-                Err(f) if failed.is_none() && !now.gone.contains(&index) => {
+                Err(f) if failed.is_none() && !now.gone().contains(&index) => {
                     failed = Some(self.about(f, index));
                 }
                 Err(_) => {}
@@ -551,14 +549,14 @@ impl<C: Default> Machine<C> {
 
     /// A reload that failed is reported, the token stays; one that powerbi-client skipped is
     /// tried again a little later, and reported if it keeps being skipped.
-    fn reloaded(&mut self, now: &Now, results: Vec<(usize, Result<bool, Failure<C>>)>) {
+    fn reloaded(&mut self, now: &impl Senses, results: Vec<(usize, Result<bool, Failure<C>>)>) {
         let mut skipped = Vec::new();
         let mut failed = None;
         for (index, result) in results {
             match result {
                 Ok(true) => {}
                 Ok(false) => skipped.push(index),
-                Err(f) if failed.is_none() && !now.gone.contains(&index) => {
+                Err(f) if failed.is_none() && !now.gone().contains(&index) => {
                     failed = Some(self.about(f, index));
                 }
                 Err(_) => {}
@@ -588,7 +586,7 @@ impl<C: Default> Machine<C> {
         });
     }
 
-    fn succeed(&mut self, now: &Now) {
+    fn succeed(&mut self, now: &impl Senses) {
         let Some(attempt) = self.attempt.take() else {
             return;
         };
@@ -607,12 +605,12 @@ impl<C: Default> Machine<C> {
             });
         }
         let attempts = self.schedule.failures() + 1;
-        self.schedule.succeeded(now.wall, expires_at);
+        self.schedule.succeeded(now.wall(), expires_at);
         self.last_error = None;
         self.refresh_count = self.refresh_count.saturating_add(1);
         self.emit(Event::Refreshed {
             expires_at,
-            expires_in: expires_at.saturating_sub(now.wall),
+            expires_in: expires_at.saturating_sub(now.wall()),
             reason: attempt.reason,
             attempts,
         });
@@ -621,7 +619,7 @@ impl<C: Default> Machine<C> {
         self.arm_wake(now);
     }
 
-    fn fail(&mut self, now: &Now, failure: Failure<C>) {
+    fn fail(&mut self, now: &impl Senses, failure: Failure<C>) {
         if self.attempt.take().is_none() {
             return;
         }
@@ -629,22 +627,22 @@ impl<C: Default> Machine<C> {
             self.push(Command::ReleaseLock { linger_ms: 0 });
         }
         let random = self.unit();
-        let retry_at = self.schedule.failed(now.wall, random);
+        let retry_at = self.schedule.failed(now.wall(), random);
         let message = failure.message;
         let retry = self
             .running
-            .then_some((retry_at, retry_at.saturating_sub(now.wall)));
+            .then_some((retry_at, retry_at.saturating_sub(now.wall())));
         self.error(failure, retry);
         self.push(Command::Settle(Err(message)));
         self.arm_wake(now);
     }
 
     /// No refresh in flight, and none due yet.
-    fn fresh(&self, now: &Now) -> bool {
-        !self.schedule.in_flight() && self.schedule.due_at().is_some_and(|due| now.wall < due)
+    fn fresh(&self, now: &impl Senses) -> bool {
+        !self.schedule.in_flight() && self.schedule.due_at().is_some_and(|due| now.wall() < due)
     }
 
-    fn peer_hello(&mut self, now: &Now) {
+    fn peer_hello(&mut self, now: &impl Senses) {
         if let (true, true, Some(token), Some(expires_at)) = (
             self.peers,
             self.fresh(now),
@@ -657,9 +655,9 @@ impl<C: Default> Machine<C> {
 
     /// A newer token from another tab is applied here without a provider call, or picked up by
     /// the refresh in flight.
-    fn peer_token(&mut self, now: &Now, token: String, expires_at: Millis) {
+    fn peer_token(&mut self, now: &impl Senses, token: String, expires_at: Millis) {
         let newer = self.schedule.expires_at().is_none_or(|at| expires_at > at);
-        if !self.peers || !newer || expires_at <= now.wall || token.is_empty() {
+        if !self.peers || !newer || expires_at <= now.wall() || token.is_empty() {
             return;
         }
         self.shared = Some((token, expires_at));
@@ -669,7 +667,7 @@ impl<C: Default> Machine<C> {
             Some(_) => {}
             // Taking the flight the way refreshNow() does.
             None => {
-                if self.schedule.poll(now.wall, Trigger::MANUAL).is_some() {
+                if self.schedule.poll(now.wall(), Trigger::MANUAL).is_some() {
                     self.begin(now, Reason::Shared);
                 }
                 self.arm_wake(now);
@@ -678,18 +676,18 @@ impl<C: Default> Machine<C> {
     }
 
     /// Points the wake timer at the schedule's next moment, while running.
-    fn arm_wake(&mut self, now: &Now) {
+    fn arm_wake(&mut self, now: &impl Senses) {
         if !self.running {
             return;
         }
-        let next = self.schedule.next_wake(now.wall, now.online);
+        let next = self.schedule.next_wake(now.wall(), now.online());
         if next == self.wake {
             return; // still pending for the same moment
         }
         self.wake = next;
         self.push(match next {
             Some(at) => Command::ArmWake {
-                in_ms: js_number::timer(at.saturating_sub(now.wall)),
+                in_ms: js_number::timer(at.saturating_sub(now.wall())),
             },
             None => Command::DisarmWake,
         });

@@ -1,0 +1,615 @@
+//! Decisions that used to live in the browser shell, now the machine's, each shown on a short
+//! script of inputs: what a `stop()` abandons, the provider-timeout doubling, the hello wait and
+//! the hidden tab's head start, the lock kept after publishing, the promises of `refreshNow()`
+//! and `accessTokenProvider`, the reload after expiry (and a reload powerbi-client skipped),
+//! another tab's odd expiration, the wake timer after an early firing, late answers after stop.
+#![cfg(not(target_arch = "wasm32"))]
+
+use powerbi_token_refresh_core::anchor::Claims;
+use powerbi_token_refresh_core::failure::{Code, Failure};
+use powerbi_token_refresh_core::io::{Answer, Command, Event, Input, Now};
+use powerbi_token_refresh_core::js_number::{LATEST, MAX_TIMER_MS};
+use powerbi_token_refresh_core::machine::{
+    Machine, Settings, HELLO_WAIT_MS, HIDDEN_HEAD_START_MS, LOCK_LINGER_MS, RELOAD_RETRY_MS,
+    RELOAD_TRIES,
+};
+use powerbi_token_refresh_core::schedule::{Policy, Reason};
+use powerbi_token_refresh_core::Millis;
+
+const T0: Millis = 1_764_324_000_000;
+const MINUTE: Millis = 60_000;
+const HOUR: Millis = 60 * MINUTE;
+const STOPPED: &str = "the refresher was stopped";
+
+fn settings() -> Settings {
+    Settings {
+        policy: Policy {
+            margin: 10 * MINUTE,
+            retry_base: 5_000,
+            retry_cap: 5 * MINUTE,
+            min_gap: 5_000,
+            check_interval: 30_000,
+        },
+        provider_timeout_ms: 30_000,
+        reload_after_expiry: true,
+        embeds: 1,
+        debug: false,
+    }
+}
+
+/// One machine and the world it sees; every feed returns what came out.
+struct Shell {
+    machine: Machine<()>,
+    now: Now,
+}
+
+impl Shell {
+    fn new(settings: Settings) -> Self {
+        Self {
+            machine: Machine::new(settings, 7),
+            now: Now {
+                wall: T0,
+                mono: 1_000,
+                online: true,
+                hidden: false,
+                gone: Vec::new(),
+            },
+        }
+    }
+
+    /// `start()` and its first check, with the embed's token expiring at `expires_at`.
+    fn started(settings: Settings, peers: bool, expires_at: Millis) -> (Self, Vec<Command<()>>) {
+        let mut shell = Self::new(settings);
+        let started = shell.feed(Input::Start { peers });
+        assert!(started.contains(&Command::CheckSoon), "{started:?}");
+        assert!(shell.machine.wants_initial());
+        shell.feed(Input::Initial(Ok(Some(expires_at))));
+        let first = shell.feed(Input::Check);
+        (shell, first)
+    }
+
+    fn feed(&mut self, input: Input<()>) -> Vec<Command<()>> {
+        self.machine.handle(&self.now, input);
+        std::iter::from_fn(|| self.machine.next_command()).collect()
+    }
+
+    /// Both clocks move on by `ms`.
+    fn pass(&mut self, ms: Millis) {
+        self.now.wall += ms;
+        self.now.mono += ms;
+    }
+}
+
+fn token(name: &str, expires_at: Millis) -> Answer {
+    Answer {
+        token: name.into(),
+        claims: Claims {
+            expires_at: Some(expires_at),
+            ..Claims::default()
+        },
+    }
+}
+
+fn after(commands: &[Command<()>]) -> Option<(u32, u32)> {
+    commands.iter().find_map(|c| match c {
+        Command::After { ticket, ms } => Some((*ticket, *ms)),
+        _ => None,
+    })
+}
+
+fn ticket_of(commands: &[Command<()>], what: &str) -> u32 {
+    commands
+        .iter()
+        .find_map(|c| match (c, what) {
+            (Command::After { ticket, .. }, "after")
+            | (Command::RequestLock { ticket }, "lock")
+            | (Command::CallProvider { ticket, .. }, "provider")
+            | (Command::SetToken { ticket, .. }, "set")
+            | (Command::Reload { ticket, .. }, "reload") => Some(*ticket),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {what} in {commands:?}"))
+}
+
+fn provider_timeout(commands: &[Command<()>]) -> Option<u32> {
+    commands.iter().find_map(|c| match c {
+        Command::CallProvider { timeout_ms, .. } => Some(*timeout_ms),
+        _ => None,
+    })
+}
+
+fn settled(commands: &[Command<()>]) -> Vec<Result<String, &'static str>> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Settle(result) => Some(result.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn errors(commands: &[Command<()>]) -> Vec<Code> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Emit(Event::Error { failure, .. }) => Some(failure.code),
+            _ => None,
+        })
+        .collect()
+}
+
+fn refreshed(commands: &[Command<()>]) -> Option<(Millis, Reason)> {
+    commands.iter().find_map(|c| match c {
+        Command::Emit(Event::Refreshed {
+            expires_at, reason, ..
+        }) => Some((*expires_at, *reason)),
+        _ => None,
+    })
+}
+
+/// Runs an attempt that already began (its `After` in `begun`) up to the provider call.
+fn to_provider(shell: &mut Shell, begun: &[Command<()>]) -> (u32, Vec<Command<()>>) {
+    let ticket = ticket_of(begun, "after");
+    let asked = shell.feed(Input::Continue { ticket });
+    (ticket_of(&asked, "provider"), asked)
+}
+
+/// Answers the provider and the embeds; what the last answer brought.
+fn succeed(shell: &mut Shell, provider: u32, name: &str, expires_at: Millis) -> Vec<Command<()>> {
+    let set = shell.feed(Input::Answered {
+        ticket: provider,
+        answer: Ok(token(name, expires_at)),
+    });
+    let ticket = ticket_of(&set, "set");
+    shell.feed(Input::TokenSet {
+        ticket,
+        results: vec![(0, Ok(true))],
+    })
+}
+
+#[test]
+fn refresh_now_then_stop_in_the_same_task_calls_no_provider() {
+    let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
+    assert!(after(&first).is_none(), "a fresh token: nothing to do");
+    let begun = shell.feed(Input::RefreshNow);
+    assert!(begun.contains(&Command::Begin));
+    let (ticket, ms) = after(&begun).expect("it yields first");
+    assert_eq!(ms, 0);
+    let stopped = shell.feed(Input::Stop);
+    assert!(stopped.contains(&Command::Abort));
+    assert_eq!(settled(&stopped), [Err(STOPPED)], "refreshNow() settles");
+    assert_eq!(stopped.last(), Some(&Command::Stopped));
+    // The microtask the shell queued for the yield still runs.
+    assert_eq!(shell.feed(Input::Continue { ticket }), []);
+    assert!(!shell.machine.refreshing() && !shell.machine.running());
+}
+
+#[test]
+fn a_stop_fed_while_commands_are_carried_out_drops_the_rest() {
+    let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
+    shell.machine.handle(&shell.now, Input::RefreshNow);
+    // The shell carries out the first command (Begin); a handler calls stop() right then.
+    assert_eq!(shell.machine.next_command(), Some(Command::Begin));
+    let rest = shell.feed(Input::Stop);
+    assert!(
+        !rest.iter().any(|c| matches!(c, Command::After { .. })),
+        "what was queued before stop() is dropped: {rest:?}"
+    );
+    assert_eq!(settled(&rest), [Err(STOPPED)]);
+}
+
+#[test]
+fn provider_timeouts_double_the_next_wait_up_to_four_times() {
+    let config = Settings {
+        provider_timeout_ms: 1_000,
+        ..settings()
+    };
+    let (mut shell, mut begun) = Shell::started(config, false, T0 - 1);
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let (provider, asked) = to_provider(&mut shell, &begun);
+        waits.push(provider_timeout(&asked).unwrap());
+        shell.pass(100);
+        let failed = shell.feed(Input::Answered {
+            ticket: provider,
+            answer: Err(Failure::new(Code::ProviderTimeout, "slow")),
+        });
+        assert!(failed.contains(&Command::Abort), "the provider may give up");
+        assert_eq!(errors(&failed), [Code::ProviderTimeout]);
+        shell.pass(MINUTE);
+        begun = shell.feed(Input::Wake);
+    }
+    assert_eq!(waits, [1_000, 2_000, 4_000, 4_000]);
+    // Another kind of answer ends the streak.
+    let (provider, _) = to_provider(&mut shell, &begun);
+    shell.feed(Input::Answered {
+        ticket: provider,
+        answer: Err(Failure::new(Code::ProviderRejected, "no")),
+    });
+    shell.pass(MINUTE);
+    let begun = shell.feed(Input::Wake);
+    let (_, asked) = to_provider(&mut shell, &begun);
+    assert_eq!(provider_timeout(&asked), Some(1_000));
+}
+
+#[test]
+fn a_tab_that_just_started_waits_for_answers_to_its_hello() {
+    let mut shell = Shell::new(settings());
+    let started = shell.feed(Input::Start { peers: true });
+    assert_eq!(started, [Command::Hello, Command::CheckSoon]);
+    shell.feed(Input::Initial(Ok(Some(T0 + 5 * MINUTE))));
+    shell.now.mono += 100;
+    let begun = shell.feed(Input::Check);
+    assert_eq!(after(&begun).unwrap().1, HELLO_WAIT_MS as u32 - 100);
+    // The answer to the hello comes within the wait: applied without the lock or a provider.
+    let shared = shell.feed(Input::PeerToken {
+        token: "theirs".into(),
+        expires_at: T0 + HOUR,
+    });
+    let set = ticket_of(&shared, "set");
+    assert!(!shared.iter().any(|c| matches!(
+        c,
+        Command::RequestLock { .. } | Command::CallProvider { .. }
+    )));
+    let done = shell.feed(Input::TokenSet {
+        ticket: set,
+        results: vec![(0, Ok(true))],
+    });
+    assert_eq!(refreshed(&done), Some((T0 + HOUR, Reason::Shared)));
+    assert!(
+        !done.iter().any(|c| matches!(c, Command::Publish { .. })),
+        "a shared token is not published again"
+    );
+}
+
+#[test]
+fn a_hidden_tab_lets_visible_ones_go_first_but_not_past_a_quarter_of_the_time_left() {
+    let wait = |left: Millis, hidden: bool| {
+        let mut shell = Shell::new(settings());
+        shell.feed(Input::Start { peers: true });
+        shell.feed(Input::Initial(Ok(Some(T0 + left))));
+        shell.now.mono += 10 * 60_000; // long after the hello
+        shell.now.hidden = hidden;
+        after(&shell.feed(Input::Check)).map(|(_, ms)| ms)
+    };
+    assert_eq!(wait(5 * MINUTE, true), Some(HIDDEN_HEAD_START_MS as u32));
+    assert_eq!(wait(5 * MINUTE, false), Some(0));
+    assert_eq!(wait(4_000, true), Some(1_000), "a quarter of 4 s");
+    assert_eq!(wait(-MINUTE, true), Some(0), "expired: no head start");
+    // Without other tabs there is no one to wait for.
+    let mut alone = Shell::new(settings());
+    alone.now.hidden = true;
+    alone.feed(Input::Start { peers: false });
+    alone.feed(Input::Initial(Ok(Some(T0 + 5 * MINUTE))));
+    assert_eq!(after(&alone.feed(Input::Check)).map(|(_, ms)| ms), Some(0));
+}
+
+#[test]
+fn the_lock_is_kept_a_moment_after_publishing_and_released_at_once_on_failure() {
+    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    shell.now.mono += HOUR; // the hello wait is over
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&begun, "after"),
+    });
+    let asked = shell.feed(Input::LockGranted {
+        ticket: ticket_of(&locking, "lock"),
+    });
+    let done = succeed(&mut shell, ticket_of(&asked, "provider"), "mine", T0 + HOUR);
+    let publish = done
+        .iter()
+        .position(|c| matches!(c, Command::Publish { expires_at, .. } if *expires_at == T0 + HOUR));
+    let release = done.iter().position(|c| {
+        *c == Command::ReleaseLock {
+            linger_ms: LOCK_LINGER_MS,
+        }
+    });
+    assert!(
+        matches!((publish, release), (Some(p), Some(r)) if p < r),
+        "published, then the lock lingers: {done:?}"
+    );
+    // The next attempt fails: the lock goes at once.
+    let begun = shell.feed(Input::RefreshNow);
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&begun, "after"),
+    });
+    let asked = shell.feed(Input::LockGranted {
+        ticket: ticket_of(&locking, "lock"),
+    });
+    let failed = shell.feed(Input::Answered {
+        ticket: ticket_of(&asked, "provider"),
+        answer: Err(Failure::new(Code::ProviderRejected, "no")),
+    });
+    assert!(failed.contains(&Command::ReleaseLock { linger_ms: 0 }));
+    assert!(!failed.iter().any(|c| matches!(c, Command::Publish { .. })));
+}
+
+#[test]
+fn promises_are_settled_with_the_token_the_error_or_stopped() {
+    let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
+    // accessTokenProvider while the token is fresh: the embed's own, at once.
+    let fresh = shell.feed(Input::TokenWanted {
+        embed_token: Some("embedded".into()),
+    });
+    assert_eq!(settled(&fresh), [Ok("embedded".to_string())]);
+    assert!(!fresh.contains(&Command::Begin));
+    // refreshNow(): settled with the new token when it is in the embeds.
+    let begun = shell.feed(Input::RefreshNow);
+    assert!(settled(&begun).is_empty(), "not before the refresh ends");
+    let (provider, _) = to_provider(&mut shell, &begun);
+    let done = succeed(&mut shell, provider, "new", T0 + 2 * HOUR);
+    assert_eq!(settled(&done), [Ok("new".to_string())]);
+    // Once refreshed, accessTokenProvider hears the new token, not the embed's first one.
+    let again = shell.feed(Input::TokenWanted {
+        embed_token: Some("embedded".into()),
+    });
+    assert_eq!(settled(&again), [Ok("new".to_string())]);
+    // A failure rejects with its message.
+    let begun = shell.feed(Input::RefreshNow);
+    let (provider, _) = to_provider(&mut shell, &begun);
+    let failed = shell.feed(Input::Answered {
+        ticket: provider,
+        answer: Err(Failure::new(Code::ProviderRejected, "the provider said no")),
+    });
+    assert_eq!(settled(&failed), [Err("the provider said no")]);
+    // A token near its end: accessTokenProvider waits for the refresh it starts.
+    shell.pass(HOUR + 55 * MINUTE);
+    let wanted = shell.feed(Input::TokenWanted { embed_token: None });
+    assert!(settled(&wanted).is_empty() && wanted.contains(&Command::Begin));
+    let stopped = shell.feed(Input::Stop);
+    assert_eq!(settled(&stopped), [Err(STOPPED)]);
+}
+
+#[test]
+fn an_expired_token_replaced_is_followed_by_a_reload() {
+    let (mut shell, begun) = Shell::started(settings(), false, T0 - MINUTE);
+    let (provider, _) = to_provider(&mut shell, &begun);
+    let reload = succeed(&mut shell, provider, "new", T0 + HOUR);
+    assert!(refreshed(&reload).is_none(), "not refreshed until reloaded");
+    let ticket = ticket_of(&reload, "reload");
+    assert!(reload.contains(&Command::Reload {
+        ticket,
+        embeds: vec![0]
+    }));
+    let done = shell.feed(Input::Reloaded {
+        ticket,
+        results: vec![(0, Ok(true))],
+    });
+    assert_eq!(refreshed(&done), Some((T0 + HOUR, Reason::Expired)));
+    assert!(errors(&done).is_empty());
+    // The next refresh, before expiry, reloads nothing.
+    shell.pass(55 * MINUTE);
+    let begun = shell.feed(Input::Wake);
+    let (provider, _) = to_provider(&mut shell, &begun);
+    let done = succeed(&mut shell, provider, "newer", T0 + 2 * HOUR);
+    assert!(!done.iter().any(|c| matches!(c, Command::Reload { .. })));
+    assert!(refreshed(&done).is_some());
+    // Unless told not to.
+    let no_reload = Settings {
+        reload_after_expiry: false,
+        ..settings()
+    };
+    let (mut shell, begun) = Shell::started(no_reload, false, T0 - MINUTE);
+    let (provider, _) = to_provider(&mut shell, &begun);
+    let done = succeed(&mut shell, provider, "new", T0 + HOUR);
+    assert!(!done.iter().any(|c| matches!(c, Command::Reload { .. })));
+    assert!(refreshed(&done).is_some());
+}
+
+#[test]
+fn a_reload_powerbi_client_skipped_is_tried_again_then_reported() {
+    let (mut shell, begun) = Shell::started(settings(), false, T0 - MINUTE);
+    let (provider, _) = to_provider(&mut shell, &begun);
+    let mut commands = succeed(&mut shell, provider, "new", T0 + HOUR);
+    let mut reloads = 0;
+    loop {
+        let ticket = ticket_of(&commands, "reload");
+        reloads += 1;
+        let answered = shell.feed(Input::Reloaded {
+            ticket,
+            results: vec![(0, Ok(false))],
+        });
+        match after(&answered) {
+            Some((wait, ms)) => {
+                assert_eq!(ms, RELOAD_RETRY_MS, "past powerbi-client's 100 ms");
+                assert!(refreshed(&answered).is_none());
+                shell.pass(Millis::from(ms));
+                commands = shell.feed(Input::Continue { ticket: wait });
+            }
+            None => {
+                assert_eq!(errors(&answered), [Code::ReloadFailed]);
+                assert_eq!(
+                    refreshed(&answered),
+                    Some((T0 + HOUR, Reason::Expired)),
+                    "the token itself is in place"
+                );
+                break;
+            }
+        }
+    }
+    assert_eq!(reloads, 1 + u32::from(RELOAD_TRIES));
+    // A skipped reload that goes through on a retry is not reported.
+    let (mut shell, begun) = Shell::started(settings(), false, T0 - MINUTE);
+    let (provider, _) = to_provider(&mut shell, &begun);
+    let reload = succeed(&mut shell, provider, "new", T0 + HOUR);
+    let retry = shell.feed(Input::Reloaded {
+        ticket: ticket_of(&reload, "reload"),
+        results: vec![(0, Ok(false))],
+    });
+    let again = shell.feed(Input::Continue {
+        ticket: after(&retry).unwrap().0,
+    });
+    let done = shell.feed(Input::Reloaded {
+        ticket: ticket_of(&again, "reload"),
+        results: vec![(0, Ok(true))],
+    });
+    assert!(errors(&done).is_empty() && refreshed(&done).is_some());
+}
+
+#[test]
+fn a_peer_token_expiring_in_the_far_future_is_taken_without_panic() {
+    let (mut shell, _) = Shell::started(settings(), true, T0 + HOUR);
+    let shared = shell.feed(Input::PeerToken {
+        token: "far".into(),
+        expires_at: LATEST,
+    });
+    let begun_at = shared.iter().position(|c| *c == Command::Begin);
+    assert!(begun_at.is_some(), "a newer token is taken: {shared:?}");
+    let ticket = ticket_of(&shared, "after");
+    let set = shell.feed(Input::Continue { ticket });
+    let done = shell.feed(Input::TokenSet {
+        ticket: ticket_of(&set, "set"),
+        results: vec![(0, Ok(true))],
+    });
+    assert_eq!(refreshed(&done), Some((LATEST, Reason::Shared)));
+    for command in &done {
+        if let Command::ArmWake { in_ms } = command {
+            assert!(*in_ms <= MAX_TIMER_MS);
+        }
+    }
+    assert!(done
+        .iter()
+        .any(|c| matches!(c, Command::ArmWake { in_ms } if *in_ms == MAX_TIMER_MS)));
+    let status = shell.machine.status(shell.now.wall);
+    assert_eq!(status.expires_at, Some(LATEST));
+    // An older or already expired one is not.
+    assert_eq!(
+        shell.feed(Input::PeerToken {
+            token: "older".into(),
+            expires_at: T0 + 2 * HOUR,
+        }),
+        []
+    );
+    // The wake timer fires after its 24.8 days: nothing is due, it is armed again.
+    shell.pass(i64::from(MAX_TIMER_MS));
+    let woke = shell.feed(Input::Wake);
+    assert!(!woke.contains(&Command::Begin));
+    assert!(woke
+        .iter()
+        .any(|c| matches!(c, Command::ArmWake { in_ms } if *in_ms == MAX_TIMER_MS)));
+}
+
+#[test]
+fn a_wake_timer_that_fires_early_is_armed_again() {
+    let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
+    let armed = first.iter().find_map(|c| match c {
+        Command::ArmWake { in_ms } => Some(*in_ms),
+        _ => None,
+    });
+    assert_eq!(armed, Some(50 * MINUTE as u32), "due 10 minutes before");
+    // setTimeout fired 3 ms before Date.now() reached the moment.
+    shell.pass(50 * MINUTE - 3);
+    let early = shell.feed(Input::Wake);
+    assert!(!early.contains(&Command::Begin));
+    assert_eq!(early, [Command::ArmWake { in_ms: 3 }]);
+    shell.pass(3);
+    let due = shell.feed(Input::Wake);
+    assert!(due.contains(&Command::Begin));
+    // A check that finds the same moment pending does not re-arm.
+    let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
+    shell.pass(MINUTE);
+    assert_eq!(shell.feed(Input::Check), []);
+}
+
+#[test]
+fn late_answers_after_stop_change_nothing() {
+    let (mut shell, begun) = Shell::started(settings(), true, T0 - MINUTE);
+    shell.now.mono += HOUR;
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&begun, "after"),
+    });
+    let lock = ticket_of(&locking, "lock");
+    let asked = shell.feed(Input::LockGranted { ticket: lock });
+    let provider = ticket_of(&asked, "provider");
+    let before = shell.machine.status(shell.now.wall);
+    let stopped = shell.feed(Input::Stop);
+    assert!(stopped.contains(&Command::ReleaseLock { linger_ms: 0 }));
+    assert!(stopped.contains(&Command::Abort));
+    assert_eq!(
+        shell.feed(Input::Answered {
+            ticket: provider,
+            answer: Ok(token("late", T0 + HOUR)),
+        }),
+        []
+    );
+    assert_eq!(
+        shell.feed(Input::TokenSet {
+            ticket: provider + 1,
+            results: vec![(0, Ok(true))],
+        }),
+        []
+    );
+    for input in [
+        Input::Check,
+        Input::Wake,
+        Input::Online,
+        Input::EmbedSaysExpired,
+        Input::PeerHello,
+        Input::PeerToken {
+            token: "peer".into(),
+            expires_at: T0 + HOUR,
+        },
+        Input::Continue { ticket: 1 },
+        Input::Reloaded {
+            ticket: provider + 2,
+            results: vec![(0, Ok(true))],
+        },
+    ] {
+        assert_eq!(shell.feed(input.clone()), [], "{input:?} after stop");
+    }
+    // A lock granted after all is given back, nothing else.
+    assert_eq!(
+        shell.feed(Input::LockGranted { ticket: lock }),
+        [Command::ReleaseLock { linger_ms: 0 }]
+    );
+    let after_stop = shell.machine.status(shell.now.wall);
+    assert_eq!(after_stop.refresh_count, before.refresh_count);
+    assert_eq!(after_stop.expires_at, before.expires_at);
+    assert!(!after_stop.running && !after_stop.refreshing);
+}
+
+/// Found by the simulation: the hello went out on a wall clock that was then turned back an
+/// hour, and the first refresh waited that hour for answers to it.
+#[test]
+fn the_hello_wait_does_not_stretch_when_the_clock_is_turned_back() {
+    let mut shell = Shell::new(settings());
+    shell.feed(Input::Start { peers: true });
+    shell.feed(Input::Initial(Ok(Some(T0 - HOUR + 5 * MINUTE))));
+    // 50 ms later by the monotonic clock, an hour earlier by the wall clock.
+    shell.now.wall -= HOUR;
+    shell.now.mono += 50;
+    let begun = shell.feed(Input::Check);
+    assert_eq!(after(&begun).map(|(_, ms)| ms), Some(250));
+}
+
+/// Found by the simulation: a token's deadline read on a clock an hour fast, and the clock put
+/// right while the embeds took the token, left the refresher believing it for an hour more.
+#[test]
+fn a_clock_turned_back_while_the_token_is_handed_over_moves_its_deadline_too() {
+    let (mut shell, begun) = Shell::started(settings(), false, T0 - MINUTE);
+    let (provider, _) = to_provider(&mut shell, &begun);
+    // The device clock runs an hour fast; the answer says the token lives 5 minutes.
+    shell.now.wall += HOUR;
+    let set = shell.feed(Input::Answered {
+        ticket: provider,
+        answer: Ok(Answer {
+            token: "new".into(),
+            claims: Claims {
+                expires_in: Some(5 * MINUTE),
+                ..Claims::default()
+            },
+        }),
+    });
+    // NTP puts it right before setAccessToken resolves.
+    shell.now.wall -= HOUR;
+    shell.now.mono += 100;
+    let reload = shell.feed(Input::TokenSet {
+        ticket: ticket_of(&set, "set"),
+        results: vec![(0, Ok(true))],
+    });
+    let done = shell.feed(Input::Reloaded {
+        ticket: ticket_of(&reload, "reload"),
+        results: vec![(0, Ok(true))],
+    });
+    let (expires_at, _) = refreshed(&done).expect("refreshed");
+    assert_eq!(expires_at, shell.now.wall - 100 + 5 * MINUTE);
+}

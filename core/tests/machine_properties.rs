@@ -1,0 +1,656 @@
+//! Arbitrary input sequences to the shipped [`Machine`], fed by a harness that plays the shell:
+//! it answers the outstanding tickets in any order (or never), sometimes with stale or made-up
+//! tickets, moves both clocks (the wall clock both ways), takes embeds off the page, turns the
+//! network and the page's visibility on and off, and starts and stops the refresher.
+//!
+//! Whatever happens: no panic; never two provider calls in flight, and with other tabs a call
+//! only while holding the lock; nothing acts after an outside `stop()` until the next `start()`,
+//! `refreshNow()` or `accessTokenProvider` call; no automatic refresh starts closer than the
+//! minimum gap to the previous one; while running, online and not refreshing, a wake timer is
+//! armed; every wake delay fits `setTimeout`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use powerbi_token_refresh_core::anchor::Claims;
+use powerbi_token_refresh_core::failure::{Code, Failure};
+use powerbi_token_refresh_core::io::{Answer, Command, Input, Now};
+use powerbi_token_refresh_core::js_number::LATEST;
+use powerbi_token_refresh_core::machine::{Machine, Settings};
+use powerbi_token_refresh_core::schedule::{Policy, CLOCK_TOLERANCE};
+use powerbi_token_refresh_core::Millis;
+use proptest::prelude::*;
+
+const T0: Millis = 1_764_324_000_000;
+const HOUR: Millis = 3_600_000;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Start(bool),
+    Stop,
+    Initial(Option<Millis>, bool),
+    Check,
+    Wake,
+    Online,
+    EmbedSaysExpired,
+    RefreshNow,
+    TokenWanted(bool),
+    /// Answer the outstanding ticket at this index (modulo), in this way.
+    Answer(usize, u8, Millis),
+    /// Answer with a ticket nobody waits for (an old one, or made up).
+    Stale(u32, u8),
+    PeerHello,
+    PeerToken(Millis, bool),
+    /// Move the clocks: the wall clock by any amount, the monotonic one forward.
+    Clocks(Millis, Millis),
+    SetOnline(bool),
+    SetHidden(bool),
+    Gone(usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let instant = prop_oneof![
+        (-HOUR..30 * 24 * HOUR).prop_map(|d| T0 + d),
+        Just(LATEST),
+        Just(-LATEST),
+        -LATEST..=LATEST,
+    ];
+    prop_oneof![
+        1 => any::<bool>().prop_map(Step::Start),
+        1 => Just(Step::Stop),
+        1 => (proptest::option::of(instant.clone()), any::<bool>())
+            .prop_map(|(at, ok)| Step::Initial(at, ok)),
+        4 => Just(Step::Check),
+        4 => Just(Step::Wake),
+        1 => Just(Step::Online),
+        1 => Just(Step::EmbedSaysExpired),
+        2 => Just(Step::RefreshNow),
+        1 => any::<bool>().prop_map(Step::TokenWanted),
+        12 => (any::<usize>(), any::<u8>(), instant.clone())
+            .prop_map(|(i, how, at)| Step::Answer(i, how, at)),
+        2 => (any::<u32>(), any::<u8>()).prop_map(|(t, k)| Step::Stale(t, k)),
+        1 => Just(Step::PeerHello),
+        2 => (instant, any::<bool>()).prop_map(|(at, empty)| Step::PeerToken(at, empty)),
+        6 => (
+            prop_oneof![-10_000i64..10_000, -2 * HOUR..2 * HOUR, -400 * 24 * HOUR..400 * 24 * HOUR],
+            prop_oneof![0i64..10_000, 0..2 * HOUR],
+        )
+            .prop_map(|(w, m)| Step::Clocks(w, m)),
+        1 => any::<bool>().prop_map(Step::SetOnline),
+        1 => any::<bool>().prop_map(Step::SetHidden),
+        1 => (0usize..4).prop_map(Step::Gone),
+    ]
+}
+
+fn settings() -> impl Strategy<Value = Settings> {
+    (
+        0i64..20 * 60_000,
+        1i64..20_000,
+        0i64..600_000,
+        0i64..20_000,
+        1i64..600_000,
+        1u32..=u32::MAX,
+        any::<bool>(),
+        1usize..4,
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                margin,
+                retry_base,
+                extra_cap,
+                min_gap,
+                check_interval,
+                timeout,
+                reload,
+                embeds,
+                debug,
+            )| {
+                Settings {
+                    policy: Policy {
+                        margin,
+                        retry_base,
+                        retry_cap: retry_base + extra_cap,
+                        min_gap,
+                        check_interval,
+                    },
+                    provider_timeout_ms: timeout.min(i32::MAX as u32),
+                    reload_after_expiry: reload,
+                    embeds,
+                    debug,
+                }
+            },
+        )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Continue,
+    Lock,
+    Provider,
+    Set,
+    Reload,
+}
+
+/// The shell, as far as the properties need it.
+struct Harness {
+    machine: Machine<()>,
+    settings: Settings,
+    now: Now,
+    /// What the machine asked for and has not been answered.
+    outstanding: Vec<(Kind, u32)>,
+    answered: Vec<u32>,
+    calling: Option<u32>,
+    lock_held: bool,
+    /// Outside `stop()` and nothing since that may start anything.
+    stopped: bool,
+    peers: bool,
+    wake_armed: bool,
+    /// The expiration the shell read (`Err`: the option was unreadable).
+    initial: Option<Result<Option<Millis>, ()>>,
+    /// `CheckSoon` asked for a check after the current task.
+    check_soon: bool,
+    /// Start of the last automatic refresh, on the wall clock as the machine sees it.
+    last_auto: Option<Millis>,
+    /// `(wall, mono)` of the last input, to follow a wall clock turned back.
+    last_seen: Option<(Millis, Millis)>,
+}
+
+impl Harness {
+    fn feed(&mut self, input: Input<()>) {
+        let outside = matches!(
+            input,
+            Input::Start { .. } | Input::RefreshNow | Input::TokenWanted { .. }
+        );
+        let is_stop = matches!(input, Input::Stop);
+        // The shell follows `Initial` with the check it came for.
+        let initial = matches!(input, Input::Initial(_));
+        let automatic = !matches!(
+            input,
+            Input::RefreshNow | Input::TokenWanted { .. } | Input::PeerToken { .. }
+        );
+        match &input {
+            Input::Answered { ticket, .. } if self.calling == Some(*ticket) => self.calling = None,
+            Input::Wake => self.wake_armed = false, // it fired
+            Input::LockGranted { .. } => self.lock_held = true,
+            _ => {}
+        }
+        // The wall clock turned back moves the schedule's deadlines with it (Schedule::observe).
+        let (wall, mono) = (self.now.wall, self.now.mono);
+        if let Some((last_wall, last_mono)) = self.last_seen.replace((wall, mono)) {
+            let back = (mono - last_mono) - (wall - last_wall);
+            if back > CLOCK_TOLERANCE {
+                self.last_auto = self.last_auto.map(|at| at - back);
+            }
+        }
+        let after_stop = self.stopped && !outside && !is_stop;
+        if outside {
+            self.stopped = false;
+        }
+        if let Input::Start { peers } = input {
+            if !self.machine.running() {
+                self.peers = peers;
+            }
+        }
+        self.machine.handle(&self.now, input);
+        while let Some(command) = self.machine.next_command() {
+            if is_stop {
+                assert!(
+                    matches!(
+                        command,
+                        Command::Settle(_)
+                            | Command::Log { .. }
+                            | Command::Stopped
+                            | Command::ReleaseLock { .. }
+                            | Command::Abort
+                            | Command::DisarmWake
+                            | Command::Emit(_)
+                    ),
+                    "stop() asked for {command:?}"
+                );
+            }
+            if after_stop {
+                assert!(
+                    matches!(command, Command::ReleaseLock { .. } | Command::Log { .. }),
+                    "acted after stop(): {command:?}"
+                );
+            }
+            self.carry(command, automatic);
+        }
+        if is_stop {
+            self.stopped = true;
+            self.calling = None;
+        }
+        if self.machine.running() && self.now.online && !self.machine.refreshing() && !initial {
+            assert!(
+                self.wake_armed || self.check_soon,
+                "running with no wake-up armed"
+            );
+        }
+    }
+
+    fn carry(&mut self, command: Command<()>, automatic: bool) {
+        match command {
+            Command::Begin if automatic => {
+                let min_gap = self.settings.policy.min_gap;
+                if let Some(previous) = self.last_auto {
+                    assert!(
+                        self.now.wall.saturating_sub(previous) >= min_gap,
+                        "automatic refreshes {} ms apart (gap {min_gap})",
+                        self.now.wall.saturating_sub(previous)
+                    );
+                }
+                self.last_auto = Some(self.now.wall);
+            }
+            Command::After { ticket, .. } => self.outstanding.push((Kind::Continue, ticket)),
+            Command::RequestLock { ticket } => self.outstanding.push((Kind::Lock, ticket)),
+            Command::CallProvider { ticket, .. } => {
+                assert_eq!(self.calling, None, "two provider calls in flight");
+                if self.peers && self.machine.running() {
+                    assert!(self.lock_held, "a provider call without the tabs' lock");
+                }
+                self.calling = Some(ticket);
+                self.outstanding.push((Kind::Provider, ticket));
+            }
+            Command::SetToken { ticket, .. } => self.outstanding.push((Kind::Set, ticket)),
+            Command::Reload { ticket, .. } => self.outstanding.push((Kind::Reload, ticket)),
+            Command::ReleaseLock { .. } => self.lock_held = false,
+            Command::ArmWake { in_ms } => {
+                assert!(in_ms <= i32::MAX as u32);
+                self.wake_armed = true;
+            }
+            Command::DisarmWake => self.wake_armed = false,
+            Command::CheckSoon => self.check_soon = true,
+            Command::Stopped => {
+                self.wake_armed = false;
+                self.calling = None;
+            }
+            Command::Publish { expires_at, .. } => {
+                assert!((-LATEST..=LATEST).contains(&expires_at), "{expires_at}");
+            }
+            _ => {}
+        }
+    }
+
+    fn answer(&mut self, kind: Kind, ticket: u32, how: u8, at: Millis) {
+        let failure = |code| Failure::new(code, "made up");
+        let input = match kind {
+            Kind::Continue => Input::Continue { ticket },
+            Kind::Lock => Input::LockGranted { ticket },
+            Kind::Provider => Input::Answered {
+                ticket,
+                answer: match how % 6 {
+                    0 => Err(failure(Code::ProviderTimeout)),
+                    1 => Err(failure(Code::ProviderRejected)),
+                    2 => Ok(Answer {
+                        token: "eyJ.a.b".into(),
+                        claims: Claims {
+                            expires_in: Some(at.rem_euclid(2 * HOUR)),
+                            server_now: Some(at),
+                            ..Claims::default()
+                        },
+                    }),
+                    3 => Ok(Answer {
+                        token: String::new(),
+                        claims: Claims::default(),
+                    }),
+                    _ => Ok(Answer {
+                        token: format!("token-{ticket}"),
+                        claims: Claims {
+                            expires_at: Some(at),
+                            issued_at: (how % 2 == 0).then_some(at - HOUR),
+                            ..Claims::default()
+                        },
+                    }),
+                },
+            },
+            Kind::Set => Input::TokenSet {
+                ticket,
+                results: (0..self.settings.embeds)
+                    .map(|i| match (how >> i) % 4 {
+                        0 => (i, Err(failure(Code::SetAccessTokenFailed))),
+                        1 => (i, Err(failure(Code::NoEmbed))),
+                        _ => (i, Ok(true)),
+                    })
+                    .collect(),
+            },
+            Kind::Reload => Input::Reloaded {
+                ticket,
+                results: (0..self.settings.embeds)
+                    .map(|i| match (how >> i) % 4 {
+                        0 => (i, Err(failure(Code::ReloadFailed))),
+                        1 => (i, Ok(false)),
+                        _ => (i, Ok(true)),
+                    })
+                    .collect(),
+            },
+        };
+        self.feed(input);
+    }
+
+    /// What the shell does before a check: the expiration first, once. (After `stop()` only
+    /// `refreshNow()` and `accessTokenProvider` still reach it.)
+    fn check(&mut self, input: Input<()>) {
+        let outside = matches!(input, Input::RefreshNow | Input::TokenWanted { .. });
+        if outside {
+            self.stopped = false; // the Initial belongs to that call
+        }
+        if self.machine.wants_initial() && (self.machine.running() || outside) {
+            let initial = match self.initial {
+                Some(Ok(at)) => Ok(at),
+                Some(Err(())) => Err(Failure::new(Code::InvalidExpiration, "made up")),
+                None => Ok(Some(T0 + HOUR)),
+            };
+            self.feed(Input::Initial(initial));
+        }
+        self.feed(input);
+    }
+
+    fn step(&mut self, step: Step) {
+        self.now.gone.clear();
+        if std::mem::take(&mut self.check_soon) {
+            self.check(Input::Check);
+        }
+        match step {
+            Step::Start(peers) => self.feed(Input::Start { peers }),
+            Step::Stop => self.feed(Input::Stop),
+            // What the shell will give as the first expiration.
+            Step::Initial(at, ok) => self.initial = Some(if ok { Ok(at) } else { Err(()) }),
+            Step::Check => self.check(Input::Check),
+            // Only an armed timer fires.
+            Step::Wake if self.wake_armed => self.check(Input::Wake),
+            Step::Wake => {}
+            Step::Online => self.check(Input::Online),
+            Step::EmbedSaysExpired => self.check(Input::EmbedSaysExpired),
+            Step::RefreshNow => self.check(Input::RefreshNow),
+            Step::TokenWanted(some) => self.check(Input::TokenWanted {
+                embed_token: some.then(|| "embed-token".into()),
+            }),
+            Step::Answer(i, how, at) => {
+                if !self.outstanding.is_empty() {
+                    let (kind, ticket) = self.outstanding.remove(i % self.outstanding.len());
+                    self.answered.push(ticket);
+                    self.answer(kind, ticket, how, at);
+                }
+            }
+            Step::Stale(made_up, kind) => {
+                let ticket = match self.answered.len() {
+                    0 => made_up,
+                    n => self.answered[made_up as usize % n],
+                };
+                let kind = [
+                    Kind::Continue,
+                    Kind::Lock,
+                    Kind::Provider,
+                    Kind::Set,
+                    Kind::Reload,
+                ][kind as usize % 5];
+                // An answer to a ticket still outstanding is not stale.
+                if !self.outstanding.iter().any(|(_, t)| *t == ticket) {
+                    self.answer(kind, ticket, made_up as u8, T0 + HOUR);
+                }
+            }
+            Step::PeerHello => self.feed(Input::PeerHello),
+            Step::PeerToken(at, empty) => self.feed(Input::PeerToken {
+                token: if empty { String::new() } else { "peer".into() },
+                expires_at: at,
+            }),
+            Step::Clocks(wall, mono) => {
+                self.now.wall = (self.now.wall + wall).clamp(-LATEST, LATEST);
+                self.now.mono += mono;
+            }
+            Step::SetOnline(online) => {
+                let back = online && !self.now.online;
+                self.now.online = online;
+                if back && self.machine.running() {
+                    self.check(Input::Online); // the `online` event
+                }
+            }
+            Step::SetHidden(hidden) => self.now.hidden = hidden,
+            Step::Gone(index) => {
+                self.now.gone.push(index);
+                self.check(Input::Check);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_inputs_keep_every_promise(
+        settings in settings(),
+        seed in any::<u64>(),
+        steps in proptest::collection::vec(step(), 1..80),
+    ) {
+        let mut harness = Harness {
+            machine: Machine::new(settings, seed),
+            settings,
+            now: Now { wall: T0, mono: 0, online: true, hidden: false, gone: Vec::new() },
+            outstanding: Vec::new(),
+            answered: Vec::new(),
+            calling: None,
+            lock_held: false,
+            stopped: false,
+            peers: false,
+            wake_armed: false,
+            initial: None,
+            check_soon: false,
+            last_auto: None,
+            last_seen: None,
+        };
+        for step in steps {
+            harness.step(step);
+        }
+    }
+}
+
+/// Two tabs on one key: a lock granted first come, first served, and a channel whose messages
+/// wait in each tab's inbox until delivered, all in arbitrary order.
+struct Tabs {
+    machines: [Machine<()>; 2],
+    now: Now,
+    outstanding: [Vec<(Kind, u32)>; 2],
+    calling: [Option<u32>; 2],
+    inbox: [Vec<Input<()>>; 2],
+    holder: Option<usize>,
+    queue: Vec<(usize, u32)>,
+    lingering: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+enum TabStep {
+    Check(usize),
+    RefreshNow(usize),
+    Expired(usize),
+    Answer(usize, usize, u8),
+    Deliver(usize),
+    Grant,
+    Linger,
+    Stop(usize),
+    Start(usize),
+    Clocks(Millis),
+}
+
+fn tab_step() -> impl Strategy<Value = TabStep> {
+    let tab = 0usize..2;
+    prop_oneof![
+        3 => tab.clone().prop_map(TabStep::Check),
+        1 => tab.clone().prop_map(TabStep::RefreshNow),
+        1 => tab.clone().prop_map(TabStep::Expired),
+        8 => (tab.clone(), any::<usize>(), any::<u8>()).prop_map(|(t, i, h)| TabStep::Answer(t, i, h)),
+        3 => tab.clone().prop_map(TabStep::Deliver),
+        3 => Just(TabStep::Grant),
+        1 => Just(TabStep::Linger),
+        1 => tab.clone().prop_map(TabStep::Stop),
+        1 => tab.prop_map(TabStep::Start),
+        3 => (0i64..2 * HOUR).prop_map(TabStep::Clocks),
+    ]
+}
+
+impl Tabs {
+    fn release(&mut self, tab: usize) {
+        if self.holder == Some(tab) {
+            self.holder = None;
+            self.lingering = None;
+        }
+    }
+
+    fn feed(&mut self, tab: usize, input: Input<()>) {
+        if self.machines[tab].wants_initial() {
+            self.machines[tab].handle(&self.now, Input::Initial(Ok(Some(T0 + HOUR))));
+        }
+        match &input {
+            Input::Answered { ticket, .. } if self.calling[tab] == Some(*ticket) => {
+                self.calling[tab] = None
+            }
+            Input::Stop => self.calling[tab] = None,
+            _ => {}
+        }
+        self.machines[tab].handle(&self.now, input);
+        while let Some(command) = self.machines[tab].next_command() {
+            match command {
+                // (A stopped tab's refreshNow() has no channel or lock left: it asks alone.)
+                Command::CallProvider { ticket, .. } if !self.machines[tab].running() => {
+                    self.outstanding[tab].push((Kind::Provider, ticket));
+                }
+                Command::CallProvider { ticket, .. } => {
+                    assert_eq!(self.holder, Some(tab), "a provider call without the lock");
+                    assert_eq!(self.calling, [None, None], "two provider calls for one key");
+                    self.calling[tab] = Some(ticket);
+                    self.outstanding[tab].push((Kind::Provider, ticket));
+                }
+                Command::After { ticket, .. } => {
+                    self.outstanding[tab].push((Kind::Continue, ticket))
+                }
+                Command::SetToken { ticket, .. } => self.outstanding[tab].push((Kind::Set, ticket)),
+                Command::Reload { ticket, .. } => {
+                    self.outstanding[tab].push((Kind::Reload, ticket))
+                }
+                Command::RequestLock { ticket } => self.queue.push((tab, ticket)),
+                Command::Abort => {
+                    self.queue.retain(|(t, _)| *t != tab);
+                    // Granted, but the grant not yet seen: the shell lets it go.
+                    let before = self.outstanding[tab].len();
+                    self.outstanding[tab].retain(|(kind, _)| *kind != Kind::Lock);
+                    if self.outstanding[tab].len() != before {
+                        self.release(tab);
+                    }
+                }
+                Command::ReleaseLock { linger_ms: 0 } => self.release(tab),
+                Command::ReleaseLock { .. } if self.holder == Some(tab) => {
+                    self.lingering = Some(tab)
+                }
+                Command::Publish { token, expires_at } => {
+                    self.inbox[1 - tab].push(Input::PeerToken { token, expires_at })
+                }
+                Command::Hello => self.inbox[1 - tab].push(Input::PeerHello),
+                Command::Stopped => self.calling[tab] = None,
+                _ => {}
+            }
+        }
+    }
+
+    fn step(&mut self, step: TabStep) {
+        match step {
+            TabStep::Check(tab) => self.feed(tab, Input::Check),
+            TabStep::RefreshNow(tab) => self.feed(tab, Input::RefreshNow),
+            TabStep::Expired(tab) => self.feed(tab, Input::EmbedSaysExpired),
+            TabStep::Answer(tab, i, how) => {
+                if self.outstanding[tab].is_empty() {
+                    return;
+                }
+                let (kind, ticket) = self.outstanding[tab].remove(i % self.outstanding[tab].len());
+                let input = match kind {
+                    Kind::Continue => Input::Continue { ticket },
+                    Kind::Lock => Input::LockGranted { ticket },
+                    Kind::Provider if how % 3 == 0 => Input::Answered {
+                        ticket,
+                        answer: Err(Failure::new(Code::ProviderTimeout, "slow")),
+                    },
+                    Kind::Provider => Input::Answered {
+                        ticket,
+                        answer: Ok(Answer {
+                            token: format!("token-{ticket}"),
+                            claims: Claims {
+                                expires_in: Some(HOUR),
+                                ..Claims::default()
+                            },
+                        }),
+                    },
+                    Kind::Set => Input::TokenSet {
+                        ticket,
+                        results: vec![(0, Ok(how % 4 != 0))],
+                    },
+                    Kind::Reload => Input::Reloaded {
+                        ticket,
+                        results: vec![(0, Ok(how % 2 == 0))],
+                    },
+                };
+                self.feed(tab, input);
+            }
+            TabStep::Deliver(tab) => {
+                if !self.inbox[tab].is_empty() {
+                    let message = self.inbox[tab].remove(0);
+                    self.feed(tab, message);
+                }
+            }
+            TabStep::Grant => {
+                if self.holder.is_none() && !self.queue.is_empty() {
+                    let (tab, ticket) = self.queue.remove(0);
+                    self.holder = Some(tab);
+                    self.outstanding[tab].push((Kind::Lock, ticket));
+                }
+            }
+            TabStep::Linger => {
+                if let Some(tab) = self.lingering.take() {
+                    self.release(tab);
+                }
+            }
+            TabStep::Stop(tab) => self.feed(tab, Input::Stop),
+            TabStep::Start(tab) => self.feed(tab, Input::Start { peers: true }),
+            TabStep::Clocks(ms) => {
+                self.now.wall += ms;
+                self.now.mono += ms;
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn two_tabs_never_call_the_provider_at_once(
+        seed in any::<u64>(),
+        steps in proptest::collection::vec(tab_step(), 1..120),
+    ) {
+        let settings = Settings {
+            policy: Policy {
+                margin: 10 * 60_000,
+                retry_base: 5_000,
+                retry_cap: 300_000,
+                min_gap: 5_000,
+                check_interval: 30_000,
+            },
+            provider_timeout_ms: 30_000,
+            reload_after_expiry: true,
+            embeds: 1,
+            debug: false,
+        };
+        let mut tabs = Tabs {
+            machines: [Machine::new(settings, seed), Machine::new(settings, !seed)],
+            now: Now { wall: T0, mono: 0, online: true, hidden: false, gone: Vec::new() },
+            outstanding: [Vec::new(), Vec::new()],
+            calling: [None, None],
+            inbox: [Vec::new(), Vec::new()],
+            holder: None,
+            queue: Vec::new(),
+            lingering: None,
+        };
+        tabs.feed(0, Input::Start { peers: true });
+        tabs.feed(1, Input::Start { peers: true });
+        for step in steps {
+            tabs.step(step);
+        }
+    }
+}

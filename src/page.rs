@@ -1,0 +1,85 @@
+//! What the machine may look at as an input arrives ([`Senses`]): the two clocks and whether the
+//! embeds are still on the page, read at once (an idle check needs them); online and hidden, read
+//! only when asked. The browser objects are looked up once (each `window()` is a global lookup and an
+//! `instanceof`).
+
+use web_sys::{Document, Navigator, Performance};
+
+use crate::embed;
+use crate::io::Senses;
+use crate::options::Source;
+use crate::Millis;
+
+pub struct Page {
+    performance: Option<Performance>,
+    navigator: Option<Navigator>,
+    document: Option<Document>,
+}
+
+impl Page {
+    pub fn new() -> Self {
+        let window = web_sys::window();
+        Self {
+            performance: window.as_ref().and_then(|w| w.performance()),
+            navigator: window.as_ref().map(|w| w.navigator()),
+            document: window.and_then(|w| w.document()),
+        }
+    }
+
+    /// The page as of now, for the embeds of `sources`.
+    pub fn now(&self, sources: &[Source]) -> Live<'_> {
+        Live {
+            page: self,
+            wall: wall(),
+            // `performance.now()`: cannot be set by anyone, unlike `Date.now()`.
+            mono: self.performance.as_ref().map_or(0, |p| p.now() as Millis),
+            gone: gone(sources),
+        }
+    }
+}
+
+/// Both clocks and the embeds' presence as read when the input arrived; the rest on demand.
+pub struct Live<'a> {
+    page: &'a Page,
+    wall: Millis,
+    mono: Millis,
+    gone: Vec<usize>,
+}
+
+impl Senses for Live<'_> {
+    fn wall(&self) -> Millis {
+        self.wall
+    }
+
+    fn mono(&self) -> Millis {
+        self.mono
+    }
+
+    /// `false` only when the browser is sure it is offline.
+    fn online(&self) -> bool {
+        self.page.navigator.as_ref().is_none_or(Navigator::on_line)
+    }
+
+    fn hidden(&self) -> bool {
+        self.page.document.as_ref().is_some_and(Document::hidden)
+    }
+
+    fn gone(&self) -> &[usize] {
+        &self.gone
+    }
+}
+
+/// The indices of the embeds that left the page.
+fn gone(sources: &[Source]) -> Vec<usize> {
+    let mut gone = Vec::new();
+    for (index, source) in sources.iter().enumerate() {
+        if embed::gone(source) {
+            gone.push(index);
+        }
+    }
+    gone
+}
+
+pub fn wall() -> Millis {
+    js_sys::Date::now() as Millis
+}
