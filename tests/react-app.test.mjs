@@ -164,7 +164,7 @@ test("React 19 + powerbi-client-react in StrictMode: one refresher, one provider
   // --- first mount: StrictMode mounts twice; three refreshes ---------------------------------
   await page.waitForFunction(() => window.app.record.providerCalls.length >= 3, null, { timeout: 3 * LIFETIME_MS + WAIT_MS });
   let seen = await record(page);
-  assert.equal(seen.reportMounts, 2, "StrictMode mounted the report's effects twice (development build)");
+  assert.equal(seen.statusMounts, 2, "StrictMode mounted the status component's effects twice (development build)");
   assert.ok(seen.embeds >= 2, `powerbi-client-react embedded again on StrictMode's second mount (${seen.embeds} embeds)`);
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
   const first = await standinLog(page);
@@ -176,8 +176,14 @@ test("React 19 + powerbi-client-react in StrictMode: one refresher, one provider
   assert.match(await page.locator("#status").innerText(), /^refresher running · refreshed: token good for/);
 
   // --- unmount: no call after, the refresher stopped -----------------------------------------
-  await page.click("#toggle");
-  await page.waitForFunction(() => window.app.startedCount() === 0, null, { timeout: 5000 });
+  // Stopped by the hook's cleanup at once, not found gone at the refresher's next check (it
+  // would stop itself then, with an EmbedRemoved error): read within a task of the click.
+  const runningAfterClick = await page.evaluate(async () => {
+    document.getElementById("toggle").click();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return window.app.startedCount();
+  });
+  assert.equal(runningAfterClick, 0, "the refresher stopped as the report unmounted");
   const callsAtUnmount = (await record(page)).providerCalls.length;
   const eventsAtUnmount = (await record(page)).events.length;
   await sleep(2 * LIFETIME_MS);
@@ -206,7 +212,7 @@ test("React 19 + powerbi-client-react in StrictMode: one refresher, one provider
   t.diagnostic(
     `provider calls: ${calls} for ${tokens} token lifetimes (${(calls / tokens).toFixed(2)} per lifetime); ` +
       `new token arrived ${Math.min(...margins)}–${Math.max(...margins)} ms before the old expired; ` +
-      `${seen.renders} renders, ${seen.embeds} embeds, ${seen.reportMounts} effect mounts`,
+      `${seen.renders} renders, ${seen.embeds} embeds, ${seen.statusMounts} effect mounts`,
   );
   await page.close();
 });

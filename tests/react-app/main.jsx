@@ -23,7 +23,7 @@ const REPORT_ID = "5b2a9d6e-1c4f-4e8a-9b7d-3f6e2a1c0d93";
 const GROUP_ID = "a7c3e1f5-2b4d-4f6a-8c9e-0d1b3a5c7e20";
 
 // What the test reads: numbers and times, never tokens.
-const record = { providerCalls: [], embedTokens: [], renders: 0, reportMounts: 0, embeds: 0, events: [] };
+const record = { providerCalls: [], embedTokens: [], renders: 0, statusMounts: 0, embeds: 0, events: [] };
 window.app = { record, ready: ready.then(() => true), startedCount: () => TokenRefresher.startedCount() };
 
 let minted = 0;
@@ -54,10 +54,25 @@ function embedConfigFromBackend() {
 
 function Report({ config }) {
   const [embed, setEmbed] = useState(null);
+  const onEmbed = (e) => {
+    record.embeds += 1;
+    setEmbed(e);
+  };
+  return (
+    <section>
+      <PowerBIEmbed embedConfig={config.embedConfig} getEmbeddedComponent={onEmbed} cssClassName="report" />
+      {/* Mounted once the embed exists, so StrictMode runs the hook's effect twice with it. */}
+      {embed && <TokenStatus embed={embed} expiration={config.expiration} />}
+    </section>
+  );
+}
+
+/** Keeps the embed's token fresh and says how it goes. */
+function TokenStatus({ embed, expiration }) {
   const [now, setNow] = useState(Date.now());
   const render = ++record.renders;
   useEffect(() => {
-    record.reportMounts += 1; // 2 on each mount under StrictMode in development
+    record.statusMounts += 1; // 2 on each mount under StrictMode in development
     const timer = setInterval(() => setNow(Date.now()), 250); // re-renders four times a second
     return () => clearInterval(timer);
   }, []);
@@ -65,7 +80,7 @@ function Report({ config }) {
   const { lastEvent, status } = useTokenRefresher(embed, {
     reportId: REPORT_ID,
     groupId: GROUP_ID,
-    expiration: config.expiration,
+    expiration,
     minutesBeforeExpiration: MARGIN_MS / 60_000,
     checkIntervalMs: 500,
     minRefreshGapMs: 1000,
@@ -83,10 +98,6 @@ function Report({ config }) {
     if (lastEvent) record.events.push({ type: lastEvent.type, code: lastEvent.code ?? null, at: Date.now() });
   }, [lastEvent]);
 
-  const onEmbed = (e) => {
-    record.embeds += 1;
-    setEmbed(e);
-  };
   let text = "waiting for the first refresh";
   if (lastEvent?.type === "error") text = `Could not renew access (${lastEvent.code}); trying again.`;
   else if (status?.expiration) {
@@ -94,13 +105,10 @@ function Report({ config }) {
     text = `${lastEvent?.type ?? "started"}: token good for ${(left / 1000).toFixed(1)} s more`;
   }
   return (
-    <section>
-      <PowerBIEmbed embedConfig={config.embedConfig} getEmbeddedComponent={onEmbed} cssClassName="report" />
-      <p id="status" role="status">
-        {status?.running ? "refresher running · " : "refresher stopped · "}
-        {text}
-      </p>
-    </section>
+    <p id="status" role="status">
+      {status?.running ? "refresher running · " : "refresher stopped · "}
+      {text}
+    </p>
   );
 }
 
