@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 const [pkgDir, webDir] = process.argv.slice(2);
 if (!pkgDir || !webDir) throw new Error("usage: node scripts/package-json.mjs <pkg dir> <web build dir>");
 
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const NAME = "powerbi_token_refresh";
 const WASM = `${NAME}_bg.wasm`;
 const read = (path) => readFileSync(path, "utf8");
@@ -101,7 +102,7 @@ if (read(join(outWeb, `${NAME}.d.ts`)).includes(DISPOSE_MEMBER)) throw new Error
 // --- the React hook -----------------------------------------------------------------------------
 
 // Hand-written, shipped as they are: no JSX, no build step (js/react/hook.js says why).
-const REACT_SRC = join(dirname(fileURLToPath(import.meta.url)), "..", "js", "react");
+const REACT_SRC = join(REPO, "js", "react");
 const outReact = join(pkgDir, "react");
 rmSync(outReact, { recursive: true, force: true });
 mkdirSync(outReact);
@@ -110,6 +111,11 @@ for (const f of reactFiles) copyFileSync(join(REACT_SRC, f), join(outReact, f));
 for (const f of ["index.js", "index.d.ts", "web.js", "web.d.ts", "hook.js", "hook.d.ts"]) {
   if (!reactFiles.includes(f)) throw new Error(`js/react/${f} is missing`);
 }
+
+// --- the changelog ------------------------------------------------------------------------------
+
+// npm ships README and LICENSE whatever `files` says, but not a changelog.
+copyFileSync(join(REPO, "CHANGELOG.md"), join(pkgDir, "CHANGELOG.md"));
 
 // --- package.json -------------------------------------------------------------------------------
 
@@ -149,6 +155,7 @@ const pkg = {
     `${NAME}.d.ts`,
     ...webFiles,
     ...reactFiles.map((f) => `react/${f}`),
+    "CHANGELOG.md",
     ...(hasSnippets ? ["snippets/"] : []),
   ],
   // Only the React entries need React, and only apps that import them have it.

@@ -21,11 +21,26 @@ cargo test --quiet
 
 bash scripts/build.sh
 
+# --- the tarball is what is tested (issue 14) --------------------------------------------------
+# One `npm pack` of pkg/; the tests below that install the package (types, example apps, the
+# React app) unpack this file, named in PBI_TARBALL.
+say "npm pack"
+PACK_DIR="$ROOT/target/pack"
+rm -rf "$PACK_DIR" && mkdir -p "$PACK_DIR"
+(cd pkg && npm pack --pack-destination "$PACK_DIR" --loglevel=error >/dev/null)
+PBI_TARBALL="$(ls "$PACK_DIR"/*.tgz)"
+export PBI_TARBALL
+say "the tarball: files, package.json, what each entry imports, npm publish --dry-run"
+node --test tests/package.test.mjs
+# --- end of the tarball block --------------------------------------------------------------------
+
 say "size budget"
 node --test tests/size.test.mjs
 
-say "TypeScript types (tsc --strict)"
-tsc -p tests/types/tsconfig.json
+# --- types (issue 14): strict, skipLibCheck false, lib dom+es2020 and dom+esnext, bundler and node16
+say "TypeScript types (tsc --strict on the installed tarball: main, web, react)"
+node --test tests/types.test.mjs
+# --- end of the types block ----------------------------------------------------------------------
 
 # The test server's COOP/COEP headers would block the cross-origin frames some tests use.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
@@ -52,5 +67,12 @@ say "demo page (webpack dev server + headless Chromium)"
 node --test tests/demo.test.mjs
 say "example apps: webpack 5, Vite 7 (build and dev server), no bundler — headless Chromium"
 node --test tests/examples.test.mjs
+
+# --- the React hook in a React 19 app (issue 14) -------------------------------------------------
+# Vite dev server, StrictMode, the real powerbi-client-react and powerbi-client, against the
+# stand-in on a port of its own (not 8443: it runs alongside nothing else that needs it).
+say "React 19 app: useTokenRefresher with powerbi-client-react in StrictMode (headless Chromium)"
+node --test tests/react-app.test.mjs
+# --- end of the React block ----------------------------------------------------------------------
 say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"
 node --test tests/real-demo.test.mjs
