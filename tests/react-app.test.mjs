@@ -1,6 +1,8 @@
-// The React hook in a React 19 app as people build them (tests/react-app): Vite's dev server (so
-// React runs in development and StrictMode mounts every effect twice), the real
-// powerbi-client-react and powerbi-client, and the package installed from its tarball. The report
+// The React hook in a React 19 app as people build them (tests/react-app): the real
+// powerbi-client-react and powerbi-client, React in development (so StrictMode mounts every effect
+// twice), the package installed from its tarball; served twice: by Vite's dev server with no
+// plugin (the `web` entry, `powerbi-token-refresh/web/react`) and as a webpack 5 build (the main
+// entry, `powerbi-token-refresh/react`). The report
 // is served by the local stand-in of the Power BI service (tests/standin) on a port of its own,
 // which headless Chromium reaches as https://fake.powerbi.com. Checks: exactly one refresher runs
 // after StrictMode's double mount; the stand-in receives each new token before the old one
@@ -13,7 +15,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHROMIUM, CHROMIUM_ARGS, freePort, sleep } from "../scripts/demo-server.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, freePort, serveStatic, sleep } from "../scripts/demo-server.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
 
 const require = createRequire(import.meta.url);
@@ -26,6 +28,7 @@ const [major, minor] = process.versions.node.split(".").map(Number);
 const viteRuns = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
 
 let tmp;
+let dir;
 let standin;
 let vite;
 let browser;
@@ -43,26 +46,17 @@ function startStandin(port) {
 }
 
 before(async () => {
-  if (!viteRuns) return;
   tmp = mkdtempSync(join(tmpdir(), "pbi-react-"));
-  const dir = join(tmp, "app");
+  dir = join(tmp, "app");
   cpSync(join(ROOT, "tests", "react-app"), dir, { recursive: true });
   installTarball(tarball(), dir);
-  linkWorkspaceModules(dir, ["react", "react-dom", "powerbi-client", "powerbi-client-react"]);
+  linkWorkspaceModules(dir, ["react", "react-dom", "powerbi-client", "powerbi-client-react", "esbuild"]);
 
   // A port of our own rather than 8443: nothing to share with the wasm-pack suites.
   const port = await freePort();
   standin = await startStandin(port);
   standin.port = port;
 
-  const { createServer } = await import("vite");
-  vite = await createServer({
-    root: dir,
-    logLevel: "warn",
-    server: { host: "127.0.0.1", port: 0, hmr: false },
-    optimizeDeps: { force: true },
-  });
-  await vite.listen();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -75,6 +69,15 @@ before(async () => {
       "--disable-backgrounding-occluded-windows",
     ],
   });
+  if (!viteRuns) return;
+  const { createServer } = await import("vite");
+  vite = await createServer({
+    root: dir,
+    logLevel: "warn",
+    server: { host: "127.0.0.1", port: 0, hmr: false },
+    optimizeDeps: { force: true, entries: ["index.html"] }, // not webpack.html
+  });
+  await vite.listen();
 });
 
 after(async () => {
@@ -142,7 +145,11 @@ function checkOneEmbed(log, calls, label) {
   return marginsLeft;
 }
 
-test("React 19 + powerbi-client-react in StrictMode: one refresher, one provider call per token, stops on unmount", { skip: !viteRuns && `Vite 7 needs Node ^20.19 or >=22.12`, timeout: 120_000 }, async (t) => {
+/**
+ * The scenario, on the app served at `appUrl` (its `entry`: "web" or "main"): first mount under
+ * StrictMode, three refreshes; unmount; remount, two refreshes.
+ */
+async function scenario(t, appUrl, entry) {
   const page = await browser.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(String(error)));
@@ -153,8 +160,9 @@ test("React 19 + powerbi-client-react in StrictMode: one refresher, one provider
     (route) => (outside.push(route.request().url()), route.abort()),
   );
   const standinUrl = `https://fake.powerbi.com:${standin.port}`;
-  await page.goto(`${vite.resolvedUrls.local[0]}?standin=${encodeURIComponent(standinUrl)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`);
+  await page.goto(`${appUrl}?standin=${encodeURIComponent(standinUrl)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`);
   await page.waitForFunction(() => window.app?.ready, null, { timeout: WAIT_MS });
+  assert.equal(await page.evaluate(() => window.app.entry), entry, "the app runs on the entry under test");
   // Sample how many refreshers run, all along.
   await page.evaluate(() => {
     window.app.maxStarted = 0;
@@ -215,4 +223,26 @@ test("React 19 + powerbi-client-react in StrictMode: one refresher, one provider
       `${seen.renders} renders, ${seen.embeds} embeds, ${seen.statusMounts} effect mounts`,
   );
   await page.close();
+}
+
+const skip = !viteRuns && `Vite 7 needs Node ^20.19 or >=22.12 (this is ${process.versions.node})`;
+const TITLE = "StrictMode, powerbi-client-react: one refresher, one provider call per token, stops on unmount";
+
+test(`Vite 7 dev server, web entry (powerbi-token-refresh/web/react): ${TITLE}`, { skip, timeout: 120_000 }, async (t) => {
+  await scenario(t, vite.resolvedUrls.local[0], "web");
+});
+
+test(`webpack 5 build, main entry (powerbi-token-refresh/react): ${TITLE}`, { timeout: 180_000 }, async (t) => {
+  const webpack = require("webpack");
+  const config = require(join(dir, "webpack.config.cjs"));
+  const stats = await new Promise((resolve, reject) =>
+    webpack(config, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+  assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
+  const server = await serveStatic(dir);
+  try {
+    await scenario(t, `${server.url}/webpack.html`, "main");
+  } finally {
+    await server.close();
+  }
 });
