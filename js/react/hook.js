@@ -1,7 +1,7 @@
-// useTokenRefresher, written once for both entries: react.js hands it the main entry's
+// useTokenRefresher, written once for both entries: index.js hands it the main entry's
 // TokenRefresher, web.js the `web` entry's and its init(). Plain JavaScript with no JSX and no
 // build step, so the file the tests load is the file that ships.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useInsertionEffect, useRef, useState } from "react";
 
 const EVENTS = ["refreshed", "error", "expired", "warning"];
 const IDLE = { lastEvent: null, status: null, loadError: null };
@@ -13,9 +13,13 @@ const IDLE = { lastEvent: null, status: null, loadError: null };
 export function makeUseTokenRefresher(TokenRefresher, ready) {
   return function useTokenRefresher(embed, options = {}) {
     // The latest options, read by the provider at each call: a new provider function on every
-    // render changes nothing, and the refresher is not restarted for it.
+    // render changes nothing, and the refresher is not restarted for it. Updated once the render
+    // commits (a render React throws away must not leave its provider behind), before any other
+    // effect runs; the insertion effect is the one that also keeps quiet on the server.
     const latest = useRef(options);
-    latest.current = options;
+    useInsertionEffect(() => {
+      latest.current = options;
+    });
     const running = useRef(null);
     const [state, setState] = useState(IDLE);
 
