@@ -69,9 +69,10 @@ say "example apps: webpack 5, Vite 7 (build and dev server), no bundler — head
 node --test tests/examples.test.mjs
 
 # --- the React hook in a React 19 app (issue 14) -------------------------------------------------
-# Vite dev server, StrictMode, the real powerbi-client-react and powerbi-client, against the
-# stand-in on a port of its own (not 8443: it runs alongside nothing else that needs it).
-say "React 19 app: useTokenRefresher with powerbi-client-react in StrictMode (headless Chromium)"
+# StrictMode, the real powerbi-client-react and powerbi-client; Vite's dev server on the web
+# entry, a webpack 5 build on the main entry; against the stand-in on a free port of its own
+# (not 8443, so it needs no lock with the wasm-pack suites).
+say "React 19 app: useTokenRefresher with powerbi-client-react in StrictMode, Vite and webpack (headless Chromium)"
 node --test tests/react-app.test.mjs
 # --- end of the React block ----------------------------------------------------------------------
 say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"

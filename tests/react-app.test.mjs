@@ -48,7 +48,9 @@ function startStandin(port) {
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), "pbi-react-"));
   dir = join(tmp, "app");
-  cpSync(join(ROOT, "tests", "react-app"), dir, { recursive: true });
+  // Not what a run by hand may have left there (its node_modules point at pkg/, not the tarball).
+  const leftovers = /[\\/](node_modules|dist)([\\/]|$)/;
+  cpSync(join(ROOT, "tests", "react-app"), dir, { recursive: true, filter: (from) => !leftovers.test(from.slice(ROOT.length)) });
   installTarball(tarball(), dir);
   linkWorkspaceModules(dir, ["react", "react-dom", "powerbi-client", "powerbi-client-react", "esbuild"]);
 
@@ -161,7 +163,8 @@ async function scenario(t, appUrl, entry) {
   );
   const standinUrl = `https://fake.powerbi.com:${standin.port}`;
   await page.goto(`${appUrl}?standin=${encodeURIComponent(standinUrl)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`);
-  await page.waitForFunction(() => window.app?.ready, null, { timeout: WAIT_MS });
+  // The first load may wait for Vite to pre-bundle React and powerbi-client.
+  await page.waitForFunction(() => window.app?.ready, null, { timeout: 60_000 });
   assert.equal(await page.evaluate(() => window.app.entry), entry, "the app runs on the entry under test");
   // Sample how many refreshers run, all along.
   await page.evaluate(() => {
