@@ -2,14 +2,18 @@
 //   1. adds the `web` entry (pkg/web/) from a second wasm-pack build (`--target web`) — only its
 //      JS glue and types: when the two .wasm files are the same bytes (they are: the targets differ
 //      in glue only) the web glue is pointed at the one .wasm at the package root;
-//   2. rewrites pkg/package.json, which wasm-pack generates from Cargo.toml with no `exports`.
+//   2. makes the generated types compile without `esnext` in `lib` (see fixDispose);
+//   3. adds the React hook (js/react/ -> pkg/react/), for `./react` and `./web/react`;
+//   4. rewrites pkg/package.json, which wasm-pack generates from Cargo.toml with no `exports`.
 // Usage: node scripts/package-json.mjs <pkg dir> <web build dir>
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const [pkgDir, webDir] = process.argv.slice(2);
 if (!pkgDir || !webDir) throw new Error("usage: node scripts/package-json.mjs <pkg dir> <web build dir>");
 
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const NAME = "powerbi_token_refresh";
 const WASM = `${NAME}_bg.wasm`;
 const read = (path) => readFileSync(path, "utf8");
@@ -65,6 +69,54 @@ function hasStartSection(bytes) {
   return false;
 }
 
+// --- types that compile without esnext ---------------------------------------------------------
+
+// wasm-bindgen declares `[Symbol.dispose](): void;` on every exported class (for `using`). Under
+// a `lib` without esnext (say ["dom", "es2020"]) `Symbol.dispose` does not exist, and a project
+// with `skipLibCheck: false` gets an error from our types. Declaring the member on the global
+// SymbolConstructor, as lib.esnext.disposable.d.ts does, makes it exist everywhere; where esnext
+// declares it too the two declarations merge (tests/types compiles both ways).
+const DISPOSE_MEMBER = "[Symbol.dispose](): void;";
+const DISPOSE_FALLBACK = `
+// Added by scripts/package-json.mjs: the classes above declare [Symbol.dispose] (wasm-bindgen's
+// \`using\` support), which needs Symbol.dispose from lib esnext; this declares it for projects
+// whose \`lib\` stops earlier (e.g. ["dom", "es2020"]). Identical to esnext's own declaration.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+`;
+
+function fixDispose(path) {
+  const types = read(path);
+  if (!types.includes(DISPOSE_MEMBER)) return; // a wasm-bindgen without it: nothing to do
+  if (types.includes("interface SymbolConstructor")) throw new Error(`${path}: fixed twice?`);
+  if (!/^export /m.test(types)) throw new Error(`${path}: not a module: \`declare global\` needs one`);
+  writeFileSync(path, `${types.trimEnd()}\n${DISPOSE_FALLBACK}`);
+}
+// The web types re-export these, so they need no fix of their own.
+fixDispose(join(pkgDir, `${NAME}.d.ts`));
+if (read(join(outWeb, `${NAME}.d.ts`)).includes(DISPOSE_MEMBER)) throw new Error("web types: unexpected [Symbol.dispose]");
+
+// --- the React hook -----------------------------------------------------------------------------
+
+// Hand-written, shipped as they are: no JSX, no build step (js/react/hook.js says why).
+const REACT_SRC = join(REPO, "js", "react");
+const outReact = join(pkgDir, "react");
+rmSync(outReact, { recursive: true, force: true });
+mkdirSync(outReact);
+const reactFiles = readdirSync(REACT_SRC).filter((f) => f.endsWith(".js") || f.endsWith(".d.ts")).sort();
+for (const f of reactFiles) copyFileSync(join(REACT_SRC, f), join(outReact, f));
+for (const f of ["index.js", "index.d.ts", "web.js", "web.d.ts", "hook.js", "hook.d.ts"]) {
+  if (!reactFiles.includes(f)) throw new Error(`js/react/${f} is missing`);
+}
+
+// --- the changelog ------------------------------------------------------------------------------
+
+// npm ships README and LICENSE whatever `files` says, but not a changelog.
+copyFileSync(join(REPO, "CHANGELOG.md"), join(pkgDir, "CHANGELOG.md"));
+
 // --- package.json -------------------------------------------------------------------------------
 
 const generated = JSON.parse(read(join(pkgDir, "package.json")));
@@ -89,6 +141,9 @@ const pkg = {
     ".": { types: `./${NAME}.d.ts`, default: `./${NAME}.js` },
     // Everything else (plain <script type="module">, Vite without plugins): `await init()` first.
     "./web": { types: `./web/${NAME}.d.ts`, default: `./web/${NAME}.js` },
+    // useTokenRefresher for React apps, on the main entry and on the web entry.
+    "./react": { types: "./react/index.d.ts", default: "./react/index.js" },
+    "./web/react": { types: "./react/web.d.ts", default: "./react/web.js" },
     // So an app can hand the .wasm's URL to init(), e.g. Vite's `…/${WASM}?url`.
     [`./${WASM}`]: `./${WASM}`,
     "./package.json": "./package.json",
@@ -99,8 +154,13 @@ const pkg = {
     `${NAME}_bg.js`,
     `${NAME}.d.ts`,
     ...webFiles,
+    ...reactFiles.map((f) => `react/${f}`),
+    "CHANGELOG.md",
     ...(hasSnippets ? ["snippets/"] : []),
   ],
+  // Only the React entries need React, and only apps that import them have it.
+  peerDependencies: { react: ">=18" },
+  peerDependenciesMeta: { react: { optional: true } },
   // Only the bundler entry does something on import: it instantiates the .wasm and calls its
   // `__wbindgen_start`. The glue it imports, the .wasm itself (when it has no start section) and
   // the web entry (nothing until init()) only define things, so a bundler may drop them unused.

@@ -22,11 +22,26 @@ cargo test --quiet --workspace
 
 bash scripts/build.sh
 
+# --- the tarball is what is tested (issue 14) --------------------------------------------------
+# One `npm pack` of pkg/; the tests below that install the package (types, example apps, the
+# React app) unpack this file, named in PBI_TARBALL.
+say "npm pack"
+PACK_DIR="$ROOT/target/pack"
+rm -rf "$PACK_DIR" && mkdir -p "$PACK_DIR"
+(cd pkg && npm pack --pack-destination "$PACK_DIR" --loglevel=error >/dev/null)
+PBI_TARBALL="$(ls "$PACK_DIR"/*.tgz)"
+export PBI_TARBALL
+say "the tarball: files, package.json, what each entry imports, npm publish --dry-run"
+node --test tests/package.test.mjs
+# --- end of the tarball block --------------------------------------------------------------------
+
 say "size budget"
 node --test tests/size.test.mjs
 
-say "TypeScript types (tsc --strict)"
-tsc -p tests/types/tsconfig.json
+# --- types (issue 14): strict, skipLibCheck false, lib dom+es2020 and dom+esnext, bundler and node16
+say "TypeScript types (tsc --strict on the installed tarball: main, web, react)"
+node --test tests/types.test.mjs
+# --- end of the types block ----------------------------------------------------------------------
 
 # The test server's COOP/COEP headers would block the cross-origin frames some tests use.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
@@ -53,5 +68,13 @@ say "demo page (webpack dev server + headless Chromium)"
 node --test tests/demo.test.mjs
 say "example apps: webpack 5, Vite 7 (build and dev server), no bundler — headless Chromium"
 node --test tests/examples.test.mjs
+
+# --- the React hook in a React 19 app (issue 14) -------------------------------------------------
+# StrictMode, the real powerbi-client-react and powerbi-client; Vite's dev server on the web
+# entry, a webpack 5 build on the main entry; against the stand-in on a free port of its own
+# (not 8443, so it needs no lock with the wasm-pack suites).
+say "React 19 app: useTokenRefresher with powerbi-client-react in StrictMode, Vite and webpack (headless Chromium)"
+node --test tests/react-app.test.mjs
+# --- end of the React block ----------------------------------------------------------------------
 say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"
 node --test tests/real-demo.test.mjs

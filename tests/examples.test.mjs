@@ -1,17 +1,17 @@
-// The example apps (examples/) against the package as npm would install it: pkg/ is packed with
-// `npm pack` (so `files` and `exports` are what is tested), unpacked into each example's
-// node_modules in a temp dir, built with webpack 5 / Vite as a user would, served as static files
+// The example apps (examples/) against the package as npm would install it: the tarball `npm
+// pack` made of pkg/ (tests/support/package.mjs; so `files` and `exports` are what is tested),
+// unpacked into each example's node_modules in a temp dir, built with webpack 5 / Vite as a user would, served as static files
 // and loaded in headless Chromium, which must see a refresh: the page's `refreshed` event and the
 // in-page stand-in embed holding the token the provider issued. Assumes pkg/ is built.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, CHROMIUM_ARGS, serveStatic } from "../scripts/demo-server.mjs";
+import { installTarball, tarball } from "./support/package.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -24,16 +24,12 @@ const viteRuns = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) 
 const viteSkip = viteRuns ? false : `Vite 7 needs Node ^20.19 or >=22.12 (this is ${process.versions.node})`;
 
 let tmp;
-let tarball;
+let packed;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(join(ROOT, "pkg", "package.json")), "pkg/ is not built: run `bash scripts/build.sh` first");
   tmp = mkdtempSync(join(tmpdir(), "pbi-examples-"));
-  const [packed] = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: join(ROOT, "pkg"), encoding: "utf8" }),
-  );
-  tarball = join(tmp, packed.filename);
+  packed = tarball();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
@@ -46,9 +42,7 @@ after(async () => {
 function app(name) {
   const dir = join(tmp, name);
   cpSync(join(ROOT, "examples", name), dir, { recursive: true });
-  const installed = join(dir, "node_modules", "powerbi-token-refresh");
-  mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
+  installTarball(packed, dir);
   return dir;
 }
 

@@ -6,7 +6,7 @@ import {
   type RefreshedEvent,
   type TokenAnswer,
   type TokenRefresherStatus,
-} from "../../pkg/powerbi_token_refresh";
+} from "powerbi-token-refresh";
 
 declare const embedContainer: HTMLElement;
 
