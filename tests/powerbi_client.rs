@@ -1054,25 +1054,32 @@ async fn one_refresher_per_container_each_keeps_its_own_embed_fresh() {
     env.finish(&[&ra, &rb]).await;
 }
 
-#[wasm_bindgen_test]
-async fn a_report_opened_with_an_expired_token_is_refreshed_then_reloaded_and_revives() {
-    let env = Env::new().await;
-    let c = &env.c;
+/// A report embedded with a token that expires 300 ms later, once the stand-in has declared it
+/// expired; with that expiration.
+async fn dead_report(env: &Env) -> Option<(RealEmbed, f64)> {
     let exp = now() + 300.0;
-    let Some(embed) = env
+    let embed = env
         .embed(
             "report",
             &jwt_expiring_at(exp, "stale"),
             &JsValue::UNDEFINED,
         )
-        .await
-    else {
+        .await?;
+    env.c
+        .until_within("the stand-in's token expires", WAIT_MS, || {
+            embed.count("error") >= 1
+        })
+        .await;
+    Some((embed, exp))
+}
+
+#[wasm_bindgen_test]
+async fn a_report_opened_with_an_expired_token_is_refreshed_then_reloaded_and_revives() {
+    let env = Env::new().await;
+    let c = &env.c;
+    let Some((embed, exp)) = dead_report(&env).await else {
         return env.finish(&[]).await;
     };
-    c.until_within("the stand-in's token expires", WAIT_MS, || {
-        embed.count("error") >= 1
-    })
-    .await;
     let before = env.log(&embed).await;
     c.ok("dead before the refresher starts", before.dead);
     let source = jwt_provider(60_000.0, "revive", "generate-token");
@@ -1113,21 +1120,9 @@ async fn a_report_opened_with_an_expired_token_is_refreshed_then_reloaded_and_re
 async fn a_reload_that_powerbi_client_skips_is_tried_again_and_the_report_revives() {
     let env = Env::new().await;
     let c = &env.c;
-    let exp = now() + 300.0;
-    let Some(embed) = env
-        .embed(
-            "report",
-            &jwt_expiring_at(exp, "stale"),
-            &JsValue::UNDEFINED,
-        )
-        .await
-    else {
+    let Some((embed, exp)) = dead_report(&env).await else {
         return env.finish(&[]).await;
     };
-    c.until_within("the stand-in's token expires", WAIT_MS, || {
-        embed.count("error") >= 1
-    })
-    .await;
     let source = jwt_provider(60_000.0, "fast", "generate-token");
     let events = new_recorder();
     let o = options(&embed.container(), &source.provider(), MARGIN);

@@ -5,6 +5,8 @@
 //! another tab's odd expiration, the wake timer after an early firing, late answers after stop.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use powerbi_token_refresh_core::anchor::Claims;
 use powerbi_token_refresh_core::failure::{Code, Failure};
 use powerbi_token_refresh_core::io::{Answer, Command, Event, Input, Now};
@@ -13,28 +15,16 @@ use powerbi_token_refresh_core::machine::{
     Machine, Settings, HELLO_WAIT_MS, HIDDEN_HEAD_START_MS, LOCK_LINGER_MS, RELOAD_RETRY_MS,
     RELOAD_TRIES,
 };
-use powerbi_token_refresh_core::schedule::{Policy, Reason};
+use powerbi_token_refresh_core::schedule::Reason;
 use powerbi_token_refresh_core::Millis;
 
 const T0: Millis = 1_764_324_000_000;
-const MINUTE: Millis = 60_000;
+use support::MINUTE;
 const HOUR: Millis = 60 * MINUTE;
 const STOPPED: &str = "the refresher was stopped";
 
 fn settings() -> Settings {
-    Settings {
-        policy: Policy {
-            margin: 10 * MINUTE,
-            retry_base: 5_000,
-            retry_cap: 5 * MINUTE,
-            min_gap: 5_000,
-            check_interval: 30_000,
-        },
-        provider_timeout_ms: 30_000,
-        reload_after_expiry: true,
-        embeds: 1,
-        debug: false,
-    }
+    support::defaults()
 }
 
 /// One machine and the world it sees; every feed returns what came out.

@@ -10,6 +10,8 @@
 //! armed; every wake delay fits `setTimeout`.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use powerbi_token_refresh_core::anchor::Claims;
 use powerbi_token_refresh_core::failure::{Code, Failure};
 use powerbi_token_refresh_core::io::{Answer, Command, Input, Now};
@@ -193,19 +195,7 @@ impl Harness {
         self.machine.handle(&self.now, input);
         while let Some(command) = self.machine.next_command() {
             if is_stop {
-                assert!(
-                    matches!(
-                        command,
-                        Command::Settle(_)
-                            | Command::Log { .. }
-                            | Command::Stopped
-                            | Command::ReleaseLock { .. }
-                            | Command::Abort
-                            | Command::DisarmWake
-                            | Command::Emit(_)
-                    ),
-                    "stop() asked for {command:?}"
-                );
+                assert!(support::lets_go(&command), "stop() asked for {command:?}");
             }
             if after_stop {
                 assert!(
@@ -624,19 +614,7 @@ proptest! {
         seed in any::<u64>(),
         steps in proptest::collection::vec(tab_step(), 1..120),
     ) {
-        let settings = Settings {
-            policy: Policy {
-                margin: 10 * 60_000,
-                retry_base: 5_000,
-                retry_cap: 300_000,
-                min_gap: 5_000,
-                check_interval: 30_000,
-            },
-            provider_timeout_ms: 30_000,
-            reload_after_expiry: true,
-            embeds: 1,
-            debug: false,
-        };
+        let settings = support::defaults();
         let mut tabs = Tabs {
             machines: [Machine::new(settings, seed), Machine::new(settings, !seed)],
             now: Now { wall: T0, mono: 0, online: true, hidden: false, gone: Vec::new() },

@@ -23,6 +23,8 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -509,19 +511,7 @@ impl World {
         }
         if is_stop {
             for command in &produced {
-                assert!(
-                    matches!(
-                        command,
-                        Command::Settle(_)
-                            | Command::Log { .. }
-                            | Command::Stopped
-                            | Command::ReleaseLock { .. }
-                            | Command::Abort
-                            | Command::DisarmWake
-                            | Command::Emit(_)
-                    ),
-                    "stop() asked for {command:?}"
-                );
+                assert!(support::lets_go(command), "stop() asked for {command:?}");
             }
         }
         for command in produced {
