@@ -86,7 +86,7 @@ impl Peers {
         let released = Promise::new(&mut |resolve, _| on_release = Some(resolve));
         let callback = Closure::once(move |_lock: JsValue| -> Promise {
             if let Some(resolve) = on_acquired {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
+                let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
             }
             released
         });
@@ -106,7 +106,7 @@ impl Peers {
         if held {
             Some(Held { release })
         } else {
-            let _ = release.call0(&JsValue::UNDEFINED);
+            let _ = release.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
             None
         }
     }
@@ -125,7 +125,7 @@ pub struct Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let _ = self.release.call0(&JsValue::UNDEFINED);
+        let _ = self.release.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
     }
 }
 

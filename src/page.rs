@@ -26,6 +26,13 @@ impl Page {
         }
     }
 
+    /// Bits for the retry jitter, which only needs tabs to differ: the wall clock and this page's
+    /// own time origin (`performance.now()` in microseconds) do.
+    pub fn seed(&self) -> u64 {
+        let mono = self.performance.as_ref().map_or(0.0, |p| p.now() * 1000.0);
+        (wall() as u64) ^ ((mono as u64) << 20)
+    }
+
     /// The page as of now, for the embeds of `sources`.
     pub fn now(&self, sources: &[Source]) -> Live<'_> {
         Live {

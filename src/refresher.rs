@@ -100,7 +100,8 @@ impl TokenRefresher {
             embeds: config.sources.len(),
             debug: config.debug,
         };
-        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let page = Page::new();
+        let seed = page.seed();
         Ok(TokenRefresher {
             inner: Rc::new(Inner {
                 config,
@@ -110,7 +111,7 @@ impl TokenRefresher {
                 hook: RefCell::new(None),
                 running: RefCell::new(None),
                 flight: RefCell::default(),
-                page: Page::new(),
+                page,
             }),
         })
     }
