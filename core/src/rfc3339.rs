@@ -10,7 +10,8 @@ use crate::Millis;
 /// A missing offset is read as UTC: backends that drop the `Z` (e.g. a .NET `DateTime` of
 /// unspecified kind) still mean the UTC value Power BI gave them.
 pub fn parse(text: &str) -> Option<Millis> {
-    let mut c = Cursor(text.trim().as_bytes());
+    // ASCII whitespace only: what JSON and HTTP headers carry; Unicode trimming costs bytes.
+    let mut c = Cursor(text.trim_ascii().as_bytes());
     let year = c.digits(4)?;
     c.eat(b'-')?;
     let month = c.digits(2)?;
