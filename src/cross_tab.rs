@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, BroadcastChannel};
 
 use crate::bindings::LockManager;
+use crate::events::{self, num, text, Value};
 use crate::listener::EventListener;
 use crate::{js_number, Millis};
 
@@ -65,17 +66,18 @@ impl Peers {
         self.post("hello", None);
     }
 
+    /// A plain object, built like the events (one serializer path for every object we make).
     fn post(&self, kind: &str, token: Option<(&str, Millis)>) {
-        let message = Object::new();
-        let mut fields = vec![("app", JsValue::from(APP)), ("kind", kind.into())];
-        if let Some((token, expires_at)) = token {
-            fields.push(("token", token.into()));
-            fields.push(("expiresAt", (expires_at as f64).into()));
-        }
-        for (key, value) in fields {
-            let _ = Reflect::set(&message, &key.into(), &value);
-        }
-        let _ = self.channel.post_message(&message);
+        let (token, expires_at) = token.unzip();
+        let fields = [
+            ("app", Value::Str(APP)),
+            ("kind", Value::Str(kind)),
+            ("token", text(token)),
+            ("expiresAt", num(expires_at.map(|ms| ms as f64))),
+        ];
+        // A hello carries only app and kind.
+        let len = if token.is_some() { 4 } else { 2 };
+        let _ = self.channel.post_message(&events::object(&fields[..len]));
     }
 
     /// Waits for the tabs' lock. `None` if the wait was given up (`signal` aborted on stop).
