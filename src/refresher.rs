@@ -220,6 +220,7 @@ impl Inner {
             }
             machine.handle(&now, input);
         }
+        // Not `while let`: its borrow would last through the body, into the JavaScript it calls.
         loop {
             let command = self.machine.borrow_mut().next_command();
             match command {
