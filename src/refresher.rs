@@ -153,16 +153,16 @@ impl TokenRefresher {
     /// Adds a handler for `"refreshed"`, `"error"`, `"expired"` or `"warning"`; throws on any
     /// other name.
     #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, name: &str, handler: Function) -> Result<(), JsValue> {
-        let name = event_name(name)?;
+    pub fn on(&self, name: JsValue, handler: Function) -> Result<(), JsValue> {
+        let name = event_name(&name)?;
         self.inner.handlers.borrow_mut().add(name, handler);
         Ok(())
     }
 
     /// Removes a handler added with `on`.
     #[wasm_bindgen(skip_typescript)]
-    pub fn off(&self, name: &str, handler: &Function) -> Result<(), JsValue> {
-        let name = event_name(name)?;
+    pub fn off(&self, name: JsValue, handler: &Function) -> Result<(), JsValue> {
+        let name = event_name(&name)?;
         self.inner.handlers.borrow_mut().remove(name, handler);
         Ok(())
     }
@@ -195,13 +195,17 @@ impl TokenRefresher {
     }
 }
 
-fn event_name(name: &str) -> Result<EventName, JsValue> {
-    EventName::parse(name).ok_or_else(|| {
-        js_sys::TypeError::new(
-            "unknown event: use \"refreshed\", \"error\", \"expired\" or \"warning\"",
-        )
-        .into()
-    })
+/// Taken as a `JsValue` rather than `&str`: the string shim of each method cost more bytes than
+/// reading it here.
+fn event_name(name: &JsValue) -> Result<EventName, JsValue> {
+    name.as_string()
+        .and_then(|name| EventName::parse(&name))
+        .ok_or_else(|| {
+            js_sys::TypeError::new(
+                "unknown event: use \"refreshed\", \"error\", \"expired\" or \"warning\"",
+            )
+            .into()
+        })
 }
 
 impl Inner {

@@ -335,7 +335,7 @@ async fn a_skewed_clock_gives_one_warning_and_the_issuers_deadline() {
     let o = env.options();
     set(&o, "expiration", now() + HOUR);
     let r = recorded(fake, &o);
-    r.on("warning", fake.recorder())
+    r.on("warning".into(), fake.recorder())
         .expect("a known event name");
     // The issuer's clock is two hours behind this device's: by this device's clock the token
     // "expired" an hour ago, but it lives an hour.
@@ -1548,10 +1548,11 @@ async fn eventful_run(env: &Env, debug: bool, tokens: &[String]) {
     fake.answer_throw("provider down");
     fake.answer_resolved(&tokens[0].clone().into()); // a bare JWT
     let r = refresher(&o);
-    r.on("error", fake.throwing_handler("handler bug")).unwrap();
-    r.on("refreshed", fake.recorder()).unwrap();
-    r.on("error", fake.recorder()).unwrap();
-    r.on("expired", fake.recorder()).unwrap();
+    r.on("error".into(), fake.throwing_handler("handler bug"))
+        .unwrap();
+    r.on("refreshed".into(), fake.recorder()).unwrap();
+    r.on("error".into(), fake.recorder()).unwrap();
+    r.on("expired".into(), fake.recorder()).unwrap();
     r.start();
     c.until("the first refresh", || fake.count("refreshed") == 1)
         .await;
@@ -1632,9 +1633,12 @@ async fn a_throwing_handler_disturbs_neither_other_handlers_nor_the_refresher() 
     fake.answer_token("tok-1", now() + HOUR, "iso");
     let r = refresher(&env.options());
     for name in ["refreshed", "error", "expired"] {
-        r.on(name, fake.throwing_handler(&format!("{name} handler bug")))
-            .unwrap();
-        r.on(name, fake.recorder()).unwrap();
+        r.on(
+            name.into(),
+            fake.throwing_handler(&format!("{name} handler bug")),
+        )
+        .unwrap();
+        r.on(name.into(), fake.recorder()).unwrap();
     }
     r.start();
     c.until("a refreshed event", || fake.count("refreshed") == 1)
@@ -1667,22 +1671,22 @@ async fn on_rejects_unknown_names_and_off_removes_a_handler() {
     let (fake, c) = (&env.fake, &env.c);
     let r = refresher(&env.options());
     for name in ["refresh", "Refreshed", "", "errors"] {
-        let thrown = r.on(name, fake.recorder());
+        let thrown = r.on(name.into(), fake.recorder());
         c.ok(
             &format!("on({name:?}) throws a TypeError"),
             thrown.is_err_and(|e| e.is_instance_of::<js_sys::TypeError>()),
         );
         c.ok(
             &format!("off({name:?}) throws"),
-            r.off(name, &fake.recorder()).is_err(),
+            r.off(name.into(), &fake.recorder()).is_err(),
         );
     }
     let removed = fake.recorder();
     let kept = fake.recorder();
-    r.on("refreshed", removed.clone()).unwrap();
-    r.on("refreshed", kept.clone()).unwrap();
-    r.on("refreshed", kept.clone()).unwrap(); // twice: like addEventListener, once
-    r.off("refreshed", &removed).unwrap();
+    r.on("refreshed".into(), removed.clone()).unwrap();
+    r.on("refreshed".into(), kept.clone()).unwrap();
+    r.on("refreshed".into(), kept.clone()).unwrap(); // twice: like addEventListener, once
+    r.off("refreshed".into(), &removed).unwrap();
     fake.answer_token("tok-1", now() + HOUR, "iso");
     let ok = JsFuture::from(r.refresh_now()).await;
     c.eq("refreshNow", ok.ok(), Some(true.into()));
@@ -1713,11 +1717,14 @@ async fn stop_inside_an_expired_handler_works() {
         fake.answer_token("tok-never", now() + HOUR, "iso");
         let r = Rc::new(refresher(&o));
         let stop = stopper(&r);
-        r.on("expired", stop.as_ref().unchecked_ref::<Function>().clone())
-            .unwrap();
-        r.on("expired", fake.recorder()).unwrap(); // after the stopping one: still called
-        r.on("refreshed", fake.recorder()).unwrap();
-        r.on("error", fake.recorder()).unwrap();
+        r.on(
+            "expired".into(),
+            stop.as_ref().unchecked_ref::<Function>().clone(),
+        )
+        .unwrap();
+        r.on("expired".into(), fake.recorder()).unwrap(); // after the stopping one: still called
+        r.on("refreshed".into(), fake.recorder()).unwrap();
+        r.on("error".into(), fake.recorder()).unwrap();
         r.start();
         c.until(&format!("{label}: expired event"), || {
             fake.count("expired") == 1
@@ -1749,9 +1756,9 @@ async fn stop_inside_a_refreshed_handler_ends_the_refreshing() {
     fake.answer_forever("tok-", 300.0); // would be refreshed every ~150 ms
     let r = Rc::new(refresher(&env.options()));
     let stop = stopper(&r);
-    r.on("refreshed", fake.recorder()).unwrap();
+    r.on("refreshed".into(), fake.recorder()).unwrap();
     r.on(
-        "refreshed",
+        "refreshed".into(),
         stop.as_ref().unchecked_ref::<Function>().clone(),
     )
     .unwrap();
@@ -1782,10 +1789,13 @@ async fn stop_inside_the_error_handler_for_a_bad_expiration_option_calls_nothing
     fake.answer_token("tok-after-stop", now() + HOUR, "iso");
     let r = Rc::new(refresher(&o));
     let stop = stopper(&r);
-    r.on("error", stop.as_ref().unchecked_ref::<Function>().clone())
-        .unwrap();
-    r.on("error", fake.recorder()).unwrap();
-    r.on("refreshed", fake.recorder()).unwrap();
+    r.on(
+        "error".into(),
+        stop.as_ref().unchecked_ref::<Function>().clone(),
+    )
+    .unwrap();
+    r.on("error".into(), fake.recorder()).unwrap();
+    r.on("refreshed".into(), fake.recorder()).unwrap();
     r.start();
     c.until("the InvalidExpiration error", || fake.count("error") == 1)
         .await;

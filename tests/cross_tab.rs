@@ -47,8 +47,8 @@ async fn five_tabs_make_one_provider_call_per_lifetime() {
         })
         .collect();
     for t in &tabs {
-        t.on("refreshed", fake.recorder()).unwrap();
-        t.on("error", fake.recorder()).unwrap();
+        t.on("refreshed".into(), fake.recorder()).unwrap();
+        t.on("error".into(), fake.recorder()).unwrap();
         t.start();
     }
     // Three token lifetimes.
@@ -95,7 +95,7 @@ async fn the_refreshing_tab_stopping_mid_refresh_hands_over() {
     c.until("tab A asks the provider", || fake.call_count() == 1)
         .await;
     let b = refresher(&tab(&b_fake, &provider, &key));
-    b.on("refreshed", fake.recorder()).unwrap();
+    b.on("refreshed".into(), fake.recorder()).unwrap();
     b.start();
     sleep(400).await; // past B's hello wait: B now waits for A's lock
     c.eq("B waits while A holds the lock", fake.call_count(), 1);
@@ -129,7 +129,7 @@ async fn a_late_tab_gets_the_current_token_without_a_provider_call() {
     .await;
     // The late tab knows nothing of its token's expiration: alone, it would refresh at once.
     let late = refresher(&tab(&late_fake, &provider, &key));
-    late.on("refreshed", fake.recorder()).unwrap();
+    late.on("refreshed".into(), fake.recorder()).unwrap();
     late.start();
     c.until("the late tab refreshes", || fake.count("refreshed") == 1)
         .await;

@@ -335,7 +335,8 @@ fn options(container: &JsValue, provider: &Function, margin_ms: f64) -> Object {
 fn started(options: &Object, recorder: &Recorder) -> TokenRefresher {
     let r = TokenRefresher::new(options.clone().unchecked_into()).expect("the options are valid");
     for name in ["refreshed", "error", "expired"] {
-        r.on(name, recorder.handler()).expect("a known event name");
+        r.on(name.into(), recorder.handler())
+            .expect("a known event name");
     }
     r.start();
     r
@@ -1216,7 +1217,7 @@ async fn the_access_token_provider_hook_and_the_refresher_share_one_provider_cal
     let events = new_recorder();
     let o = options(&container, &slow, MARGIN);
     let r = TokenRefresher::new(o.clone().unchecked_into()).expect("valid options");
-    r.on("refreshed", events.handler()).unwrap();
+    r.on("refreshed".into(), events.handler()).unwrap();
     let hooks = object(&[("accessTokenProvider", r.access_token_provider().into())]);
     let initial = jwt_expiring_at(now() + 60_000.0, "aad-initial");
     let Some(embed) = env

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const pkg = new URL("../pkg/", import.meta.url);
 // The issue's budget is 20 KB; see README "Size" for where the bytes go and why this is higher.
-const BUDGET = Number(process.env.SIZE_BUDGET_BYTES ?? 44_866);
+const BUDGET = Number(process.env.SIZE_BUDGET_BYTES ?? 44_815);
 
 test(`shipped .wasm + JS glue is at most ${BUDGET} bytes gzipped`, () => {
   const shipped = readdirSync(pkg).filter((f) => /\.(wasm|js)$/.test(f));

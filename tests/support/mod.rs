@@ -242,7 +242,8 @@ pub fn refresher(options: &Object) -> TokenRefresher {
 pub fn recorded(fake: &Fake, options: &Object) -> TokenRefresher {
     let r = refresher(options);
     for name in ["refreshed", "error", "expired"] {
-        r.on(name, fake.recorder()).expect("a known event name");
+        r.on(name.into(), fake.recorder())
+            .expect("a known event name");
     }
     r
 }
