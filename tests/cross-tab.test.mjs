@@ -1,6 +1,8 @@
-// crossTab across real pages: several tabs of one origin in headless Chromium, each loading the
-// package's `web` entry (pkg/web) with its own embed, all asking one token endpoint on a local
-// server that counts calls. Assumes pkg/ is built (`bash scripts/build.sh`).
+// crossTab across real pages: several tabs of one origin, each loading the package's `web` entry
+// (pkg/web) with its own embed, all asking one token endpoint on a local server that counts
+// calls. Runs in headless Chromium (Playwright), or in WebKit with TEST_BROWSER=webkit under
+// scripts/webkit/with-driver.mjs (W3C WebDriver; see tests/support/tabs.mjs). Assumes pkg/ is
+// built (`bash scripts/build.sh`).
 //
 // Token lifetimes are a couple of seconds; what is asserted is counts and order (how many
 // provider calls, which tokens each tab's embed holds), never how long something took.
@@ -8,16 +10,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
+import { ENGINE, launchTabs } from "./support/tabs.mjs";
 
-const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
 const PKG = new URL("../pkg/", import.meta.url);
 
 /// Each tab: an embed that records what it is given, a refresher with crossTab on, the token
-/// endpoint as provider. Query: exp (ms, omit for unknown), margin (ms), tab (a name).
-const TAB_PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title><script type="module">
+/// endpoint as provider. Query: exp (ms, omit for unknown), margin (ms), tab (a name), nolocks
+/// (hide Web Locks before the package loads, as in a browser without them).
+const TAB_PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title><script>
+if (new URLSearchParams(location.search).has("nolocks")) {
+  Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
+}
+</script><script type="module">
 import init, { TokenRefresher } from "/pkg/web/powerbi_token_refresh.js";
 await init();
 const q = new URLSearchParams(location.search);
@@ -102,11 +106,10 @@ function tokenServer(lifetimeMs) {
   return server;
 }
 
-async function openTab(context, base, query) {
-  const page = await context.newPage();
-  await page.goto(`${base}/tab.html?${new URLSearchParams(query)}`);
-  await page.waitForFunction(() => window.state && window.state.ready);
-  return page;
+async function openTab(browser, base, query) {
+  const tab = await browser.open(`${base}/tab.html?${new URLSearchParams(query)}`);
+  await until("the tab is ready", () => tab.evaluate(() => Boolean(window.state && window.state.ready)));
+  return tab;
 }
 
 const received = (page) => page.evaluate(() => window.state.received.slice());
@@ -123,25 +126,26 @@ async function until(what, condition, timeoutMs = 10_000) {
   }
 }
 
-async function withBrowser(lifetimeMs, body) {
+/// A fresh browser (one profile, so the tabs share Web Locks and BroadcastChannel) per test.
+async function withBrowser(t, lifetimeMs, body) {
   assert.ok(existsSync(new URL("web/powerbi_token_refresh.js", PKG)), "pkg/ is not built: run `bash scripts/build.sh`");
   const server = tokenServer(lifetimeMs);
   const base = await server.listen();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchTabs();
+  t.diagnostic(browser.name);
   try {
-    const context = await browser.newContext();
-    await body({ server, base, context });
+    await body({ server, base, browser });
   } finally {
     await browser.close();
     await server.close();
   }
 }
 
-test("five tabs: one provider call per refresh between them, every tab's embed gets every token", { timeout: 60_000 }, async () => {
-  await withBrowser(2_000, async ({ server, base, context }) => {
+test(`${ENGINE}: five tabs: one provider call per refresh between them, every tab's embed gets every token`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 2_000, async ({ server, base, browser }) => {
     const exp = Date.now() + 2_500;
     const tabs = [];
-    for (let i = 0; i < 5; i += 1) tabs.push(await openTab(context, base, { tab: `t${i}`, exp, margin: 700 }));
+    for (let i = 0; i < 5; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 700 }));
     // Due 0.7 s before each expiry: a refresh every 1.3 s after the first, at 1.8 s.
     await new Promise((r) => setTimeout(r, 2_500 + 3 * 2_000));
     for (const page of tabs) await page.evaluate(() => window.refresher.stop());
@@ -162,12 +166,12 @@ test("five tabs: one provider call per refresh between them, every tab's embed g
   });
 });
 
-test("the refreshing tab closing mid-refresh: another tab takes over", { timeout: 60_000 }, async () => {
-  await withBrowser(60_000, async ({ server, base, context }) => {
+test(`${ENGINE}: the refreshing tab closing mid-refresh: another tab takes over`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
     server.holdNext = true; // the first tab to ask never hears back
     const exp = Date.now() + 1_500;
     const tabs = [];
-    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(context, base, { tab: `t${i}`, exp, margin: 1_000 }));
+    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
     await until("the first call", async () => server.calls.length === 1);
     const first = server.calls[0];
     const closing = tabs.find((_, i) => `t${i}` === first);
@@ -183,13 +187,13 @@ test("the refreshing tab closing mid-refresh: another tab takes over", { timeout
   });
 });
 
-test("a late tab gets the current token from the others without a provider call", { timeout: 60_000 }, async () => {
-  await withBrowser(60_000, async ({ server, base, context }) => {
-    const first = await openTab(context, base, { tab: "early", exp: Date.now() + 500, margin: 1_000 });
+test(`${ENGINE}: a late tab gets the current token from the others without a provider call`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const first = await openTab(browser, base, { tab: "early", exp: Date.now() + 500, margin: 1_000 });
     await until("the early tab's refresh", async () => (await received(first)).length === 1);
     assert.equal(server.calls.length, 1);
     // No expiration: alone it would ask the provider at once.
-    const late = await openTab(context, base, { tab: "late", margin: 1_000 });
+    const late = await openTab(browser, base, { tab: "late", margin: 1_000 });
     await until("the late tab's embed gets a token", async () => (await received(late)).length === 1);
     assert.deepEqual(await received(late), [server.issued[0]]);
     assert.deepEqual(await reasons(late), ["shared"]);
@@ -197,15 +201,12 @@ test("a late tab gets the current token from the others without a provider call"
   });
 });
 
-test("without Web Locks each tab refreshes on its own, still correctly", { timeout: 60_000 }, async () => {
-  await withBrowser(60_000, async ({ server, base, context }) => {
-    await context.addInitScript(() => {
-      Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
-    });
+test(`${ENGINE}: without Web Locks each tab refreshes on its own, still correctly`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
     const exp = Date.now() + 500;
     const tabs = [
-      await openTab(context, base, { tab: "a", exp, margin: 1_000 }),
-      await openTab(context, base, { tab: "b", exp, margin: 1_000 }),
+      await openTab(browser, base, { tab: "a", exp, margin: 1_000, nolocks: 1 }),
+      await openTab(browser, base, { tab: "b", exp, margin: 1_000, nolocks: 1 }),
     ];
     for (const page of tabs) {
       await until("each embed gets a token", async () => (await received(page)).length >= 1);
