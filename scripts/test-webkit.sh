@@ -49,4 +49,7 @@ WASM_BINDGEN_TEST_TIMEOUT=120 flock /tmp/standin.lock node tests/standin/with-st
 say "crossTab across real pages: WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/cross-tab.test.mjs
 
+say "example apps (webpack 5, Vite 7, no bundler): WebKit (W3C WebDriver)"
+TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/examples.test.mjs
+
 say "WebKit suites took $((SECONDS - started)) s"

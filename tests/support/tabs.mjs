@@ -3,7 +3,12 @@
 //   - "webkit": WebKitGTK's MiniBrowser through WebKitWebDriver and a plain W3C WebDriver client
 //     (Playwright cannot drive this WebKit). Needs WEBKIT_WEBDRIVER_URL, which
 //     scripts/webkit/with-driver.mjs sets.
-// TEST_BROWSER picks the engine (default chromium). A tab is `{ evaluate(fn, arg), close() }`.
+// TEST_BROWSER picks the engine (default chromium). A tab is
+//   { evaluate(fn, arg), waitFor(what, fn, timeoutMs), problems(), fetched(), close() }:
+// problems() lists the page's uncaught errors and console errors and warnings, fetched() the
+// paths of the resources it loaded. WebDriver has no console or network events: in WebKit both
+// come from the page itself, so problems() needs PROBLEM_COLLECTOR in the page's <head> (it
+// returns null without it) and fetched() reads Resource Timing.
 
 import { createRequire } from "node:module";
 import { CHROMIUM, CHROMIUM_ARGS } from "../../scripts/demo-server.mjs";
@@ -13,6 +18,36 @@ const require = createRequire(import.meta.url);
 
 export const ENGINE = process.env.TEST_BROWSER ?? "chromium";
 
+/** Records what Playwright's pageerror and console events would see, for engines without them. */
+export const PROBLEM_COLLECTOR = `<script>
+window.__problems = [];
+addEventListener("error", (e) => window.__problems.push(String(e.message || e.error || e)));
+addEventListener("unhandledrejection", (e) => window.__problems.push("unhandled rejection: " + String(e.reason)));
+for (const level of ["error", "warn"]) {
+  const original = console[level];
+  console[level] = function (...args) {
+    window.__problems.push(args.map(String).join(" "));
+    return original.apply(this, args);
+  };
+}
+</script>`;
+/** Whether pages must carry PROBLEM_COLLECTOR for problems() to see anything. */
+export const NEEDS_PROBLEM_COLLECTOR = ENGINE !== "chromium";
+
+/** Adds waitFor() to a tab: polls `fn` in the page until it returns something truthy. */
+function withWaitFor(tab) {
+  tab.waitFor = async (what, fn, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await tab.evaluate(fn);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return tab;
+}
+
 async function chromiumTabs() {
   const { chromium } = require("playwright-core");
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -21,8 +56,18 @@ async function chromiumTabs() {
     name: `Chromium ${browser.version()}`,
     async open(url) {
       const page = await context.newPage();
+      const problems = [];
+      const fetched = [];
+      page.on("pageerror", (error) => problems.push(String(error)));
+      page.on("console", (m) => (m.type() === "error" || m.type() === "warning" ? problems.push(m.text()) : null));
+      page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
       await page.goto(url);
-      return { evaluate: (fn, arg) => page.evaluate(fn, arg), close: () => page.close() };
+      return withWaitFor({
+        evaluate: (fn, arg) => page.evaluate(fn, arg),
+        problems: async () => problems.slice(),
+        fetched: async () => fetched.slice(),
+        close: () => page.close(),
+      });
     },
     close: () => browser.close(),
   };
@@ -55,19 +100,29 @@ async function webkitTabs() {
         unused = null;
         await use(handle);
         await session.navigate(url);
-        return {
-          evaluate: (fn, arg) =>
-            exclusive(async () => {
-              await use(handle);
-              return session.execute(fn, arg);
-            }),
+        const evaluate = (fn, arg) =>
+          exclusive(async () => {
+            await use(handle);
+            return session.execute(fn, arg);
+          });
+        return withWaitFor({
+          evaluate,
+          problems: () => evaluate(() => (window.__problems ? window.__problems.slice() : null)),
+          fetched: () =>
+            evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname)),
           close: () =>
             exclusive(async () => {
               await use(handle);
-              await session.closeWindow();
-              current = null;
+              if ((await session.windowHandles()).length > 1) {
+                await session.closeWindow();
+                current = null;
+              } else {
+                // Closing the last window would end the session: blank it for the next open().
+                await session.navigate("about:blank");
+                unused = handle;
+              }
             }),
-        };
+        });
       }),
     close: () => exclusive(() => session.end()),
   };
