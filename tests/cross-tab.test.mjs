@@ -16,8 +16,11 @@ const PKG = new URL("../pkg/", import.meta.url);
 
 /// Each tab: an embed that records what it is given, a refresher with crossTab on, the token
 /// endpoint as provider. Query: exp (ms, omit for unknown), margin (ms), tab (a name), nolocks
-/// (hide Web Locks before the package loads, as in a browser without them).
+/// (hide Web Locks before the package loads, as in a browser without them). `window.shows`
+/// records each pageshow's `persisted`: true when the page came back from the back/forward cache.
 const TAB_PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title><script>
+window.shows = [];
+addEventListener("pageshow", (e) => window.shows.push(e.persisted));
 if (new URLSearchParams(location.search).has("nolocks")) {
   Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
 }
@@ -43,7 +46,7 @@ const refresher = new TokenRefresher({
   getNewAccessToken: async ({ signal }) =>
     (await fetch("/token?tab=" + q.get("tab"), { signal })).json(),
 });
-for (const name of ["refreshed", "error"]) refresher.on(name, (e) => state.events.push(e));
+for (const name of ["refreshed", "error", "expired"]) refresher.on(name, (e) => state.events.push(e));
 refresher.start();
 window.refresher = refresher;
 state.ready = true;
@@ -68,6 +71,10 @@ function tokenServer(lifetimeMs) {
     if (url.pathname === "/tab.html") {
       res.writeHead(200, { "content-type": "text/html" });
       return res.end(TAB_PAGE);
+    }
+    if (url.pathname === "/away.html") {
+      res.writeHead(200, { "content-type": "text/html" });
+      return res.end(`<!doctype html><meta charset="utf-8"><title>away</title>another page`);
     }
     if (url.pathname.startsWith("/pkg/")) {
       const file = new URL(url.pathname.slice("/pkg/".length), PKG);
@@ -212,5 +219,65 @@ test(`${ENGINE}: without Web Locks each tab refreshes on its own, still correctl
       await until("each embed gets a token", async () => (await received(page)).length >= 1);
     }
     assert.deepEqual(server.calls.slice().sort(), ["a", "b"], "each tab asked for itself");
+  });
+});
+
+// The back/forward cache: Safari keeps pages frozen there more than any other browser, and WebKit
+// caches a page even while it holds a Web Lock (it releases the lock) or has a fetch in flight.
+// Playwright turns Chromium's cache off (--disable-back-forward-cache), so these run in WebKit.
+const NO_BFCACHE = ENGINE === "chromium" && "Playwright runs Chromium with --disable-back-forward-cache";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const events = (page) => page.evaluate(() => window.state.events.map((e) => `${e.type}:${e.reason ?? e.code ?? ""}`));
+
+test(`${ENGINE}: a tab restored from the back/forward cache after its token expired there refreshes`, { timeout: 60_000, skip: NO_BFCACHE }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const exp = Date.now() + 9_000; // due 1 s before: long after the page has left
+    const tab = await openTab(browser, base, { tab: "cached", exp, margin: 1_000 });
+    await tab.navigate(`${base}/away.html`);
+    await sleep(exp + 500 - Date.now()); // the token expires while the page is frozen
+    assert.equal(server.calls.length, 0, "no provider call while the page was in the cache");
+    await tab.back();
+    assert.deepEqual(await tab.evaluate(() => window.shows), [false, true], "restored from the cache, not reloaded");
+    await until("the restored page's embed gets a token", async () => (await received(tab)).length === 1);
+    t.diagnostic(`events: ${(await events(tab)).join(", ")}`);
+    assert.deepEqual(await received(tab), [server.issued[0]]);
+    assert.deepEqual(await errors(tab), []);
+    assert.equal(server.calls.length, 1, "provider calls");
+  });
+});
+
+test(`${ENGINE}: the refreshing tab going into the back/forward cache mid-refresh: another tab takes over`, { timeout: 60_000, skip: NO_BFCACHE }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    server.holdNext = true; // the first tab to ask never hears back
+    const exp = Date.now() + 1_500;
+    const tabs = [];
+    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
+    await until("the first call", async () => server.calls.length === 1);
+    const first = server.calls[0];
+    const leaving = tabs.find((_, i) => `t${i}` === first);
+    await leaving.navigate(`${base}/away.html`);
+    await until("another tab asks", async () => server.calls.length === 2);
+    assert.notEqual(server.calls[1], first, "the call comes from a tab still shown");
+    const rest = tabs.filter((tab) => tab !== leaving);
+    for (const page of rest) {
+      await until("each remaining tab's embed gets the token", async () => (await received(page)).length === 1);
+      assert.deepEqual(await received(page), [server.issued[0]]);
+    }
+    // WebKit let go of the tab's lock and cancelled its fetch when it froze the page; restored,
+    // the tab sees its provider call fail and retries. It missed the token the others shared
+    // while it was frozen, so today that retry is one more provider call (it could ask the
+    // other tabs first, as a late tab does). Either way every tab must end on the newest token.
+    await leaving.back();
+    assert.deepEqual(await leaving.evaluate(() => window.shows), [false, true], "restored from the cache, not reloaded");
+    await until("the restored tab's embed holds the newest token", async () =>
+      (await received(leaving)).at(-1) === server.issued.at(-1));
+    await sleep(1_000); // let any shared token land
+    const newest = server.issued.at(-1);
+    for (const [i, page] of tabs.entries()) {
+      assert.equal((await received(page)).at(-1), newest, `t${i} holds the newest token`);
+    }
+    t.diagnostic(`calls ${JSON.stringify(server.calls)}; restored tab's events: ${(await events(leaving)).join(", ")}`);
+    t.diagnostic(`its error: ${await leaving.evaluate(() => window.state.events.filter((e) => e.type === "error").map((e) => `${e.message}: ${e.cause?.message ?? e.cause}`).join(" | "))}`);
+    assert.ok(server.calls.length <= 3, `provider calls: ${server.calls.length} (2, plus at most one by the restored tab)`);
   });
 });

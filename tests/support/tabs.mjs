@@ -4,7 +4,8 @@
 //     (Playwright cannot drive this WebKit). Needs WEBKIT_WEBDRIVER_URL, which
 //     scripts/webkit/with-driver.mjs sets.
 // TEST_BROWSER picks the engine (default chromium). A tab is
-//   { evaluate(fn, arg), waitFor(what, fn, timeoutMs), problems(), fetched(), close() }:
+//   { evaluate(fn, arg), waitFor(what, fn, timeoutMs), navigate(url), back(), problems(),
+//     fetched(), close() }:
 // problems() lists the page's uncaught errors and console errors and warnings, fetched() the
 // paths of the resources it loaded. WebDriver has no console or network events: in WebKit both
 // come from the page itself, so problems() needs PROBLEM_COLLECTOR in the page's <head> (it
@@ -64,6 +65,8 @@ async function chromiumTabs() {
       await page.goto(url);
       return withWaitFor({
         evaluate: (fn, arg) => page.evaluate(fn, arg),
+        navigate: async (to) => void (await page.goto(to)),
+        back: async () => void (await page.goBack()),
         problems: async () => problems.slice(),
         fetched: async () => fetched.slice(),
         close: () => page.close(),
@@ -105,8 +108,15 @@ async function webkitTabs() {
             await use(handle);
             return session.execute(fn, arg);
           });
+        const inTab = (work) =>
+          exclusive(async () => {
+            await use(handle);
+            return work();
+          });
         return withWaitFor({
           evaluate,
+          navigate: (to) => inTab(() => session.navigate(to)),
+          back: () => inTab(() => session.back()),
           problems: () => evaluate(() => (window.__problems ? window.__problems.slice() : null)),
           fetched: () =>
             evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname)),

@@ -49,6 +49,11 @@ export class WebDriverSession {
     return this.command("POST", "/url", { url });
   }
 
+  /** Goes back in the current window's history; resolves when the page is shown. */
+  back() {
+    return this.command("POST", "/back", {});
+  }
+
   /** Runs `fn` (a function, or a function body as a string) in the page with `args`; resolves with what it returns (awaited). */
   execute(fn, ...args) {
     const body = typeof fn === "function" ? `return (${fn}).apply(null, arguments);` : fn;
