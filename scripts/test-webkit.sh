@@ -9,6 +9,9 @@ ensure_webkit
 cd "$ROOT"
 started=$SECONDS
 
+say "WebKit plumbing: the capabilities pass-through and the CONNECT tunnel (no browser)"
+node --test tests/webkit-plumbing.test.mjs
+
 # --- a private X display ---------------------------------------------------------------------
 # -displayfd: Xvfb picks a free display number itself (no race with another Xvfb) and writes it
 # to fd 3 once it accepts clients.
