@@ -4,10 +4,11 @@
 //     (Playwright cannot drive this WebKit). Needs WEBKIT_WEBDRIVER_URL, which
 //     scripts/webkit/with-driver.mjs sets.
 // TEST_BROWSER picks the engine (default chromium). A tab is
-//   { evaluate(fn, arg), waitFor(what, fn, timeoutMs), navigate(url), back(), problems(),
-//     fetched(), close() }:
-// problems() lists the page's uncaught errors and console errors and warnings, fetched() the
-// paths of the resources it loaded. WebDriver has no console or network events: in WebKit both
+//   { evaluate(fn, arg), waitFor(what, fn, timeoutMs, arg), navigate(url), back(), problems(),
+//     fetched(), outside(), close() }:
+// problems() lists the page's uncaught errors and console errors and warnings ({ level, text }),
+// fetched() the paths of the resources it loaded, outside() what it asked of hosts beyond
+// open()'s `allowHosts` (Chromium blocks those). WebDriver has no console or network events: in WebKit both
 // come from the page itself, so problems() needs PROBLEM_COLLECTOR in the page's <head> (it
 // returns null without it) and fetched() reads Resource Timing.
 
@@ -22,12 +23,13 @@ export const ENGINE = process.env.TEST_BROWSER ?? "chromium";
 /** Records what Playwright's pageerror and console events would see, for engines without them. */
 export const PROBLEM_COLLECTOR = `<script>
 window.__problems = [];
-addEventListener("error", (e) => window.__problems.push(String(e.message || e.error || e)));
-addEventListener("unhandledrejection", (e) => window.__problems.push("unhandled rejection: " + String(e.reason)));
-for (const level of ["error", "warn"]) {
-  const original = console[level];
-  console[level] = function (...args) {
-    window.__problems.push(args.map(String).join(" "));
+addEventListener("error", (e) => window.__problems.push({ level: "error", text: String(e.message || e.error || e) }));
+addEventListener("unhandledrejection", (e) =>
+  window.__problems.push({ level: "error", text: "unhandled rejection: " + String(e.reason) }));
+for (const [method, level] of [["error", "error"], ["warn", "warning"]]) {
+  const original = console[method];
+  console[method] = function (...args) {
+    window.__problems.push({ level, text: args.map(String).join(" ") });
     return original.apply(this, args);
   };
 }
@@ -35,12 +37,12 @@ for (const level of ["error", "warn"]) {
 /** Whether pages must carry PROBLEM_COLLECTOR for problems() to see anything. */
 export const NEEDS_PROBLEM_COLLECTOR = ENGINE !== "chromium";
 
-/** Adds waitFor() to a tab: polls `fn` in the page until it returns something truthy. */
+/** Adds waitFor() to a tab: polls `fn(arg)` in the page until it returns something truthy. */
 function withWaitFor(tab) {
-  tab.waitFor = async (what, fn, timeoutMs = 15_000) => {
+  tab.waitFor = async (what, fn, timeoutMs = 15_000, arg = undefined) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = await tab.evaluate(fn);
+      const value = await tab.evaluate(fn, arg);
       if (value) return value;
       if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
@@ -49,19 +51,28 @@ function withWaitFor(tab) {
   return tab;
 }
 
-async function chromiumTabs() {
+async function chromiumTabs(chromiumArgs) {
   const { chromium } = require("playwright-core");
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...chromiumArgs] });
   const context = await browser.newContext();
   return {
     name: `Chromium ${browser.version()}`,
-    async open(url) {
+    async open(url, { allowHosts } = {}) {
       const page = await context.newPage();
       const problems = [];
       const fetched = [];
-      page.on("pageerror", (error) => problems.push(String(error)));
-      page.on("console", (m) => (m.type() === "error" || m.type() === "warning" ? problems.push(m.text()) : null));
+      const outside = [];
+      page.on("pageerror", (error) => problems.push({ level: "error", text: String(error) }));
+      page.on("console", (m) => {
+        if (m.type() === "error" || m.type() === "warning") problems.push({ level: m.type(), text: m.text() });
+      });
       page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+      if (allowHosts) {
+        await page.route(
+          (u) => !allowHosts.includes(u.hostname),
+          (route) => (outside.push(route.request().url()), route.abort()),
+        );
+      }
       await page.goto(url);
       return withWaitFor({
         evaluate: (fn, arg) => page.evaluate(fn, arg),
@@ -69,6 +80,7 @@ async function chromiumTabs() {
         back: async () => void (await page.goBack()),
         problems: async () => problems.slice(),
         fetched: async () => fetched.slice(),
+        outside: async () => outside.slice(),
         close: () => page.close(),
       });
     },
@@ -97,7 +109,7 @@ async function webkitTabs() {
   const caps = session.capabilities ?? {};
   return {
     name: `WebKit ${caps.browserVersion ?? "?"} (${caps.browserName ?? "?"})`,
-    open: (url) =>
+    open: (url, { allowHosts } = {}) =>
       exclusive(async () => {
         const handle = unused ?? (await session.newWindow());
         unused = null;
@@ -120,6 +132,12 @@ async function webkitTabs() {
           problems: () => evaluate(() => (window.__problems ? window.__problems.slice() : null)),
           fetched: () =>
             evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname)),
+          // Nothing to block with: the page's own resources (Resource Timing) beyond allowHosts.
+          // (The driver's https_proxy tunnels every https host to 127.0.0.1 anyway.)
+          outside: async () =>
+            (await evaluate(() => performance.getEntriesByType("resource").map((e) => e.name))).filter(
+              (u) => allowHosts && !allowHosts.includes(new URL(u).hostname),
+            ),
           close: () =>
             exclusive(async () => {
               await use(handle);
@@ -138,9 +156,12 @@ async function webkitTabs() {
   };
 }
 
-/** Starts a browser of ENGINE: `{ name, open(url) -> tab, close() }`. */
-export function launchTabs(engine = ENGINE) {
-  if (engine === "chromium") return chromiumTabs();
+/**
+ * Starts a browser of ENGINE: `{ name, open(url) -> tab, close() }`. `chromiumArgs` are added to
+ * Chromium's command line; WebKit gets the same effects from scripts/webkit/driver.mjs.
+ */
+export function launchTabs({ engine = ENGINE, chromiumArgs = [] } = {}) {
+  if (engine === "chromium") return chromiumTabs(chromiumArgs);
   if (engine === "webkit") return webkitTabs();
   throw new Error(`TEST_BROWSER=${engine}: expected chromium or webkit`);
 }
