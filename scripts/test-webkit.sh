@@ -31,6 +31,9 @@ for _ in $(seq 100); do
 done
 [ -s "$xvfb_out" ] || die "Xvfb did not start within 10 s"
 export DISPLAY=":$(head -n1 "$xvfb_out")"
+# Only this display: not a Wayland session the caller may have open.
+unset WAYLAND_DISPLAY
+export GDK_BACKEND=x11
 say "WebKit: webkit2gtk-driver $(dpkg-query -W -f '${Version}' webkit2gtk-driver 2>/dev/null || echo '(version unknown)') on a private Xvfb ($DISPLAY)"
 
 # The test server's COOP/COEP headers would block the cross-origin frames some tests use.
