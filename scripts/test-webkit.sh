@@ -58,6 +58,9 @@ TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/cross-
 say "example apps (webpack 5, Vite 7, no bundler): WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/examples.test.mjs
 
+say "demo page (webpack dev server, simulated mode): WebKit (W3C WebDriver)"
+TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/demo.test.mjs
+
 say "React 19 app (powerbi-client-react, StrictMode; Vite and webpack): WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/react-app.test.mjs
 

@@ -82,7 +82,7 @@ node --test tests/real-demo.test.mjs
 
 # --- WebKit (Safari's engine): issue 13 ------------------------------------------------------
 # The suites above that WebKit can run (the wasm browser suites, the real powerbi-client against
-# the stand-in, crossTab across real pages, the example apps, the React app), in WebKitGTK's
-# MiniBrowser on a private Xvfb.
+# the stand-in, crossTab across real pages, the example apps, the demo, the React app), in
+# WebKitGTK's MiniBrowser on a private Xvfb.
 bash scripts/test-webkit.sh
 # --- end WebKit --------------------------------------------------------------------------------

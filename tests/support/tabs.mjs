@@ -5,12 +5,13 @@
 //     scripts/webkit/with-driver.mjs sets.
 // TEST_BROWSER picks the engine (default chromium). A tab is
 //   { evaluate(fn, arg), waitFor(what, fn, timeoutMs, arg), navigate(url), back(), problems(),
-//     fetched(), outside(), close() }:
-// problems() lists the page's uncaught errors and console errors and warnings ({ level, text }),
-// fetched() the paths of the resources it loaded, outside() what it asked of hosts beyond
-// open()'s `allowHosts` (Chromium blocks those). WebDriver has no console or network events: in WebKit both
-// come from the page itself, so problems() needs PROBLEM_COLLECTOR in the page's <head> (it
-// returns null without it) and fetched() reads Resource Timing.
+//     console(), fetched(), outside(), close() }:
+// problems() lists the page's uncaught errors and console errors and warnings ({ level, text },
+// level "uncaught", "error" or "warning"), console() every console message's text, fetched() the
+// paths of the resources it loaded, outside() what it asked of hosts beyond open()'s
+// `allowHosts` (Chromium blocks those). WebDriver has no console or network events: in WebKit
+// these come from the page itself, so problems() and console() need PROBLEM_COLLECTOR in the
+// page's <head> (they return null without it) and fetched() reads Resource Timing.
 
 import { createRequire } from "node:module";
 import { CHROMIUM, CHROMIUM_ARGS } from "../../scripts/demo-server.mjs";
@@ -23,13 +24,16 @@ export const ENGINE = process.env.TEST_BROWSER ?? "chromium";
 /** Records what Playwright's pageerror and console events would see, for engines without them. */
 export const PROBLEM_COLLECTOR = `<script>
 window.__problems = [];
-addEventListener("error", (e) => window.__problems.push({ level: "error", text: String(e.message || e.error || e) }));
+window.__console = [];
+addEventListener("error", (e) => window.__problems.push({ level: "uncaught", text: String(e.message || e.error || e) }));
 addEventListener("unhandledrejection", (e) =>
-  window.__problems.push({ level: "error", text: "unhandled rejection: " + String(e.reason) }));
-for (const [method, level] of [["error", "error"], ["warn", "warning"]]) {
+  window.__problems.push({ level: "uncaught", text: "unhandled rejection: " + String(e.reason) }));
+for (const method of ["log", "info", "debug", "warn", "error"]) {
   const original = console[method];
   console[method] = function (...args) {
-    window.__problems.push({ level, text: args.map(String).join(" ") });
+    const text = args.map(String).join(" ");
+    window.__console.push(text);
+    if (method === "error" || method === "warn") window.__problems.push({ level: method === "warn" ? "warning" : "error", text });
     return original.apply(this, args);
   };
 }
@@ -62,8 +66,10 @@ async function chromiumTabs(chromiumArgs) {
       const problems = [];
       const fetched = [];
       const outside = [];
-      page.on("pageerror", (error) => problems.push({ level: "error", text: String(error) }));
+      const consoleText = [];
+      page.on("pageerror", (error) => problems.push({ level: "uncaught", text: String(error) }));
       page.on("console", (m) => {
+        consoleText.push(m.text());
         if (m.type() === "error" || m.type() === "warning") problems.push({ level: m.type(), text: m.text() });
       });
       page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
@@ -81,6 +87,7 @@ async function chromiumTabs(chromiumArgs) {
         problems: async () => problems.slice(),
         fetched: async () => fetched.slice(),
         outside: async () => outside.slice(),
+        console: async () => consoleText.slice(),
         close: () => page.close(),
       });
     },
@@ -130,6 +137,7 @@ async function webkitTabs() {
           navigate: (to) => inTab(() => session.navigate(to)),
           back: () => inTab(() => session.back()),
           problems: () => evaluate(() => (window.__problems ? window.__problems.slice() : null)),
+          console: () => evaluate(() => (window.__console ? window.__console.slice() : null)),
           fetched: () =>
             evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname)),
           // Nothing to block with: the page's own resources (Resource Timing) beyond allowHosts.
