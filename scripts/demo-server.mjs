@@ -2,7 +2,7 @@
 // the demo's webpack dev server started as `npm start` does (minus the build), and a tiny static
 // file server for built example apps.
 import { spawn } from "node:child_process";
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { createRequire } from "node:module";
@@ -110,8 +110,12 @@ const TYPES = {
   ".wasm": "application/wasm",
 };
 
-/** Serves the files under `dir` on a free localhost port: `{ url, close() }`. */
-export function serveStatic(dir) {
+/**
+ * Serves the files under `dir` on a free localhost port: `{ url, close() }`. `headHtml`, if
+ * given, goes first in every HTML file's <head> (tests use it to watch pages in browsers that
+ * have no console events over WebDriver).
+ */
+export function serveStatic(dir, { headHtml = "" } = {}) {
   const server = createHttpServer((req, res) => {
     const path = normalize(join(dir, decodeURIComponent(new URL(req.url, "http://x").pathname)));
     let file = path;
@@ -124,6 +128,10 @@ export function serveStatic(dir) {
       return;
     }
     res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream" });
+    if (headHtml && extname(file) === ".html") {
+      res.end(readFileSync(file, "utf8").replace(/<head(\s[^>]*)?>/i, (head) => head + headHtml));
+      return;
+    }
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) =>

@@ -91,3 +91,20 @@ ensure_browsers() {
     ln -sf "$(command -v firefox-esr)" "$TOOLS/firefox"
   fi
 }
+
+# --- WebKit (Safari's engine): issue 13 ------------------------------------------------------
+# Debian's webkit2gtk-driver (WebKitWebDriver + MiniBrowser) and xvfb: MiniBrowser has no
+# headless mode and needs an X display, which scripts/test-webkit.sh starts privately.
+# `wasm-pack test --safari` looks for a binary named `safaridriver` on PATH.
+WEBKIT_WEBDRIVER="${WEBKIT_WEBDRIVER:-/usr/bin/WebKitWebDriver}"
+ensure_webkit() {
+  local missing=()
+  [ -x "$WEBKIT_WEBDRIVER" ] || missing+=(webkit2gtk-driver)
+  have Xvfb || missing+=(xvfb)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  [ -x "$WEBKIT_WEBDRIVER" ] || die "$WEBKIT_WEBDRIVER is missing after installing webkit2gtk-driver"
+  if [ "$(readlink "$TOOLS/safaridriver" 2>/dev/null)" != "$WEBKIT_WEBDRIVER" ]; then
+    ln -sf "$WEBKIT_WEBDRIVER" "$TOOLS/safaridriver"
+  fi
+}
+# --- end WebKit --------------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 # Every test: lint, the pure core on the host, the shipped size, the TypeScript types, the
 # browser shell in headless Chrome and Firefox (against an in-page fake, then against the real
 # powerbi-client and a local stand-in of the Power BI embed service), several tabs of real pages,
-# the example apps, and the demo page (simulated and in Power BI mode).
+# the example apps, and the demo page (simulated and in Power BI mode); then what WebKit can run.
 # Installs what it needs first.
 set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
 ensure_build_tools
 ensure_browsers
+ensure_webkit # issue 13: WebKit (Safari's engine), see scripts/test-webkit.sh
 cd "$ROOT"
 
 say "cargo fmt --check"
@@ -78,3 +79,10 @@ node --test tests/react-app.test.mjs
 # --- end of the React block ----------------------------------------------------------------------
 say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"
 node --test tests/real-demo.test.mjs
+
+# --- WebKit (Safari's engine): issue 13 ------------------------------------------------------
+# The suites above that WebKit can run (the wasm browser suites, the real powerbi-client against
+# the stand-in, crossTab across real pages, the example apps, the demo, the React app), in
+# WebKitGTK's MiniBrowser on a private Xvfb.
+bash scripts/test-webkit.sh
+# --- end WebKit --------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-// crossTab across real pages: several tabs of one origin in headless Chromium, each loading the
-// package's `web` entry (pkg/web) with its own embed, all asking one token endpoint on a local
-// server that counts calls. Assumes pkg/ is built (`bash scripts/build.sh`).
+// crossTab across real pages: several tabs of one origin, each loading the package's `web` entry
+// (pkg/web) with its own embed, all asking one token endpoint on a local server that counts
+// calls. Runs in headless Chromium (Playwright), or in WebKit with TEST_BROWSER=webkit under
+// scripts/webkit/with-driver.mjs (W3C WebDriver; see tests/support/tabs.mjs). Assumes pkg/ is
+// built (`bash scripts/build.sh`).
 //
 // Token lifetimes are a couple of seconds; what is asserted is counts and order (how many
 // provider calls, which tokens each tab's embed holds), never how long something took.
@@ -8,16 +10,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
+import { ENGINE, launchTabs } from "./support/tabs.mjs";
 
-const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
 const PKG = new URL("../pkg/", import.meta.url);
 
 /// Each tab: an embed that records what it is given, a refresher with crossTab on, the token
-/// endpoint as provider. Query: exp (ms, omit for unknown), margin (ms), tab (a name).
-const TAB_PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title><script type="module">
+/// endpoint as provider. Query: exp (ms, omit for unknown), margin (ms), tab (a name), nolocks
+/// (hide Web Locks before the package loads, as in a browser without them). `window.shows`
+/// records each pageshow's `persisted`: true when the page came back from the back/forward cache.
+const TAB_PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title><script>
+window.shows = [];
+addEventListener("pageshow", (e) => window.shows.push(e.persisted));
+if (new URLSearchParams(location.search).has("nolocks")) {
+  Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
+}
+</script><script type="module">
 import init, { TokenRefresher } from "/pkg/web/powerbi_token_refresh.js";
 await init();
 const q = new URLSearchParams(location.search);
@@ -39,7 +46,7 @@ const refresher = new TokenRefresher({
   getNewAccessToken: async ({ signal }) =>
     (await fetch("/token?tab=" + q.get("tab"), { signal })).json(),
 });
-for (const name of ["refreshed", "error"]) refresher.on(name, (e) => state.events.push(e));
+for (const name of ["refreshed", "error", "expired"]) refresher.on(name, (e) => state.events.push(e));
 refresher.start();
 window.refresher = refresher;
 state.ready = true;
@@ -64,6 +71,10 @@ function tokenServer(lifetimeMs) {
     if (url.pathname === "/tab.html") {
       res.writeHead(200, { "content-type": "text/html" });
       return res.end(TAB_PAGE);
+    }
+    if (url.pathname === "/away.html") {
+      res.writeHead(200, { "content-type": "text/html" });
+      return res.end(`<!doctype html><meta charset="utf-8"><title>away</title>another page`);
     }
     if (url.pathname.startsWith("/pkg/")) {
       const file = new URL(url.pathname.slice("/pkg/".length), PKG);
@@ -102,11 +113,10 @@ function tokenServer(lifetimeMs) {
   return server;
 }
 
-async function openTab(context, base, query) {
-  const page = await context.newPage();
-  await page.goto(`${base}/tab.html?${new URLSearchParams(query)}`);
-  await page.waitForFunction(() => window.state && window.state.ready);
-  return page;
+async function openTab(browser, base, query) {
+  const tab = await browser.open(`${base}/tab.html?${new URLSearchParams(query)}`);
+  await until("the tab is ready", () => tab.evaluate(() => Boolean(window.state && window.state.ready)));
+  return tab;
 }
 
 const received = (page) => page.evaluate(() => window.state.received.slice());
@@ -123,25 +133,26 @@ async function until(what, condition, timeoutMs = 10_000) {
   }
 }
 
-async function withBrowser(lifetimeMs, body) {
+/// A fresh browser (one profile, so the tabs share Web Locks and BroadcastChannel) per test.
+async function withBrowser(t, lifetimeMs, body) {
   assert.ok(existsSync(new URL("web/powerbi_token_refresh.js", PKG)), "pkg/ is not built: run `bash scripts/build.sh`");
   const server = tokenServer(lifetimeMs);
   const base = await server.listen();
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchTabs();
+  t.diagnostic(browser.name);
   try {
-    const context = await browser.newContext();
-    await body({ server, base, context });
+    await body({ server, base, browser });
   } finally {
     await browser.close();
     await server.close();
   }
 }
 
-test("five tabs: one provider call per refresh between them, every tab's embed gets every token", { timeout: 60_000 }, async () => {
-  await withBrowser(2_000, async ({ server, base, context }) => {
+test(`${ENGINE}: five tabs: one provider call per refresh between them, every tab's embed gets every token`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 2_000, async ({ server, base, browser }) => {
     const exp = Date.now() + 2_500;
     const tabs = [];
-    for (let i = 0; i < 5; i += 1) tabs.push(await openTab(context, base, { tab: `t${i}`, exp, margin: 700 }));
+    for (let i = 0; i < 5; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 700 }));
     // Due 0.7 s before each expiry: a refresh every 1.3 s after the first, at 1.8 s.
     await new Promise((r) => setTimeout(r, 2_500 + 3 * 2_000));
     for (const page of tabs) await page.evaluate(() => window.refresher.stop());
@@ -162,12 +173,12 @@ test("five tabs: one provider call per refresh between them, every tab's embed g
   });
 });
 
-test("the refreshing tab closing mid-refresh: another tab takes over", { timeout: 60_000 }, async () => {
-  await withBrowser(60_000, async ({ server, base, context }) => {
+test(`${ENGINE}: the refreshing tab closing mid-refresh: another tab takes over`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
     server.holdNext = true; // the first tab to ask never hears back
     const exp = Date.now() + 1_500;
     const tabs = [];
-    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(context, base, { tab: `t${i}`, exp, margin: 1_000 }));
+    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
     await until("the first call", async () => server.calls.length === 1);
     const first = server.calls[0];
     const closing = tabs.find((_, i) => `t${i}` === first);
@@ -183,13 +194,13 @@ test("the refreshing tab closing mid-refresh: another tab takes over", { timeout
   });
 });
 
-test("a late tab gets the current token from the others without a provider call", { timeout: 60_000 }, async () => {
-  await withBrowser(60_000, async ({ server, base, context }) => {
-    const first = await openTab(context, base, { tab: "early", exp: Date.now() + 500, margin: 1_000 });
+test(`${ENGINE}: a late tab gets the current token from the others without a provider call`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const first = await openTab(browser, base, { tab: "early", exp: Date.now() + 500, margin: 1_000 });
     await until("the early tab's refresh", async () => (await received(first)).length === 1);
     assert.equal(server.calls.length, 1);
     // No expiration: alone it would ask the provider at once.
-    const late = await openTab(context, base, { tab: "late", margin: 1_000 });
+    const late = await openTab(browser, base, { tab: "late", margin: 1_000 });
     await until("the late tab's embed gets a token", async () => (await received(late)).length === 1);
     assert.deepEqual(await received(late), [server.issued[0]]);
     assert.deepEqual(await reasons(late), ["shared"]);
@@ -197,19 +208,76 @@ test("a late tab gets the current token from the others without a provider call"
   });
 });
 
-test("without Web Locks each tab refreshes on its own, still correctly", { timeout: 60_000 }, async () => {
-  await withBrowser(60_000, async ({ server, base, context }) => {
-    await context.addInitScript(() => {
-      Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
-    });
+test(`${ENGINE}: without Web Locks each tab refreshes on its own, still correctly`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
     const exp = Date.now() + 500;
     const tabs = [
-      await openTab(context, base, { tab: "a", exp, margin: 1_000 }),
-      await openTab(context, base, { tab: "b", exp, margin: 1_000 }),
+      await openTab(browser, base, { tab: "a", exp, margin: 1_000, nolocks: 1 }),
+      await openTab(browser, base, { tab: "b", exp, margin: 1_000, nolocks: 1 }),
     ];
     for (const page of tabs) {
       await until("each embed gets a token", async () => (await received(page)).length >= 1);
     }
     assert.deepEqual(server.calls.slice().sort(), ["a", "b"], "each tab asked for itself");
+  });
+});
+
+// The back/forward cache: Safari keeps pages frozen there more than any other browser, and WebKit
+// caches a page even while it holds a Web Lock (it releases the lock) or has a fetch in flight.
+// Playwright turns Chromium's cache off (--disable-back-forward-cache), so these run in WebKit.
+const NO_BFCACHE = ENGINE === "chromium" && "Playwright runs Chromium with --disable-back-forward-cache";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const events = (page) => page.evaluate(() => window.state.events.map((e) => `${e.type}:${e.reason ?? e.code ?? ""}`));
+
+test(`${ENGINE}: a tab restored from the back/forward cache after its token expired there refreshes`, { timeout: 60_000, skip: NO_BFCACHE }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const exp = Date.now() + 9_000; // due 1 s before: long after the page has left
+    const tab = await openTab(browser, base, { tab: "cached", exp, margin: 1_000 });
+    await tab.navigate(`${base}/away.html`);
+    await sleep(exp + 500 - Date.now()); // the token expires while the page is frozen
+    assert.equal(server.calls.length, 0, "no provider call while the page was in the cache");
+    await tab.back();
+    assert.deepEqual(await tab.evaluate(() => window.shows), [false, true], "restored from the cache, not reloaded");
+    await until("the restored page's embed gets a token", async () => (await received(tab)).length === 1);
+    t.diagnostic(`events: ${(await events(tab)).join(", ")}`);
+    assert.deepEqual(await received(tab), [server.issued[0]]);
+    assert.deepEqual(await errors(tab), []);
+    assert.equal(server.calls.length, 1, "provider calls");
+  });
+});
+
+test(`${ENGINE}: the refreshing tab going into the back/forward cache mid-refresh: another tab takes over`, { timeout: 60_000, skip: NO_BFCACHE }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    server.holdNext = true; // the first tab to ask never hears back
+    const exp = Date.now() + 1_500;
+    const tabs = [];
+    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
+    await until("the first call", async () => server.calls.length === 1);
+    const first = server.calls[0];
+    const leaving = tabs.find((_, i) => `t${i}` === first);
+    await leaving.navigate(`${base}/away.html`);
+    await until("another tab asks", async () => server.calls.length === 2);
+    assert.notEqual(server.calls[1], first, "the call comes from a tab still shown");
+    const rest = tabs.filter((tab) => tab !== leaving);
+    for (const page of rest) {
+      await until("each remaining tab's embed gets the token", async () => (await received(page)).length === 1);
+      assert.deepEqual(await received(page), [server.issued[0]]);
+    }
+    // WebKit let go of the tab's lock and cancelled its fetch when it froze the page; restored,
+    // the tab sees its provider call fail and retries. It missed the token the others shared
+    // while it was frozen, so today that retry is one more provider call (it could ask the
+    // other tabs first, as a late tab does). Either way every tab must end on the newest token.
+    await leaving.back();
+    assert.deepEqual(await leaving.evaluate(() => window.shows), [false, true], "restored from the cache, not reloaded");
+    await until("the restored tab's embed holds the newest token", async () =>
+      (await received(leaving)).at(-1) === server.issued.at(-1));
+    await sleep(1_000); // let any shared token land
+    const newest = server.issued.at(-1);
+    for (const [i, page] of tabs.entries()) {
+      assert.equal((await received(page)).at(-1), newest, `t${i} holds the newest token`);
+    }
+    t.diagnostic(`calls ${JSON.stringify(server.calls)}; restored tab's events: ${(await events(leaving)).join(", ")}`);
+    t.diagnostic(`its error: ${await leaving.evaluate(() => window.state.events.filter((e) => e.type === "error").map((e) => `${e.message}: ${e.cause?.message ?? e.cause}`).join(" | "))}`);
+    assert.ok(server.calls.length <= 3, `provider calls: ${server.calls.length} (2, plus at most one by the restored tab)`);
   });
 });

@@ -53,10 +53,20 @@ async fn five_tabs_make_one_provider_call_per_lifetime() {
     }
     // Three token lifetimes.
     sleep(800 + 3 * lifetime as u32).await;
+    // Each refresh period runs a few ms over a second, so the sixth call falls due right about
+    // now, and a shared token reaches the five tabs over ~0.6 s (seen in all three engines;
+    // WebKit lost this race 1 run in 5): wait until every tab holds the newest token.
+    let newest = || format!("tok-five-{}", fake.call_count());
+    c.until("every tab holds the newest token", || {
+        fakes
+            .iter()
+            .all(|f| strings(&f.tokens()).last() == Some(&newest()))
+    })
+    .await;
     let calls = fake.call_count();
     c.ok(
-        &format!("{calls} provider calls for 5 tabs over ~4 lifetimes: 3 to 5, not 15 to 25"),
-        (3..=5).contains(&calls),
+        &format!("{calls} provider calls for 5 tabs over ~4 lifetimes: 3 to 6, not 15 to 30"),
+        (3..=6).contains(&calls),
     );
     c.eq("errors", strings(&fake.error_codes()), Vec::<String>::new());
     let latest = format!("tok-five-{calls}");

@@ -1,8 +1,10 @@
 // The example apps (examples/) against the package as npm would install it: the tarball `npm
 // pack` made of pkg/ (tests/support/package.mjs; so `files` and `exports` are what is tested),
 // unpacked into each example's node_modules in a temp dir, built with webpack 5 / Vite as a user would, served as static files
-// and loaded in headless Chromium, which must see a refresh: the page's `refreshed` event and the
-// in-page stand-in embed holding the token the provider issued. Assumes pkg/ is built.
+// and loaded in headless Chromium (or WebKit: TEST_BROWSER=webkit under
+// scripts/webkit/with-driver.mjs, see tests/support/tabs.mjs), which must see a refresh: the
+// page's `refreshed` event and the in-page stand-in embed holding the token the provider issued.
+// Assumes pkg/ is built.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -10,11 +12,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CHROMIUM, CHROMIUM_ARGS, serveStatic } from "../scripts/demo-server.mjs";
+import { serveStatic } from "../scripts/demo-server.mjs";
 import { installTarball, tarball } from "./support/package.mjs";
+import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
 
 const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WASM = "powerbi_token_refresh_bg.wasm";
@@ -30,7 +32,7 @@ let browser;
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), "pbi-examples-"));
   packed = tarball();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchTabs();
 });
 
 after(async () => {
@@ -48,23 +50,19 @@ function app(name) {
 
 /** Serves `dir`, opens `path`, waits for the example's first refresh; returns what the page saw. */
 async function loadAndSeeRefresh(t, dir, path) {
-  const server = await serveStatic(dir);
-  const page = await browser.newPage();
-  const errors = [];
-  const wasmRequests = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
-  page.on("console", (m) => m.type() === "error" || m.type() === "warning" ? errors.push(m.text()) : null);
-  page.on("request", (r) => r.url().endsWith(".wasm") && wasmRequests.push(new URL(r.url()).pathname));
+  const server = await serveStatic(dir, { headHtml: NEEDS_PROBLEM_COLLECTOR ? PROBLEM_COLLECTOR : "" });
+  const page = await browser.open(`${server.url}${path}`);
   try {
-    await page.goto(`${server.url}${path}`);
-    await page.waitForFunction(() => window.example?.refreshed.length >= 1, null, { timeout: 15_000 });
+    await page.waitFor("the first refresh", () => window.example?.refreshed.length >= 1, 15_000);
     const seen = await page.evaluate(() => ({
       refreshed: window.example.refreshed.map((e) => ({ reason: e.reason, expiration: e.expiration })),
       received: [...window.example.received],
       issued: window.example.issued(),
       status: document.getElementById("status").textContent,
     }));
-    t.diagnostic(`${seen.status} · .wasm fetched: ${wasmRequests.join(", ")}`);
+    const wasmRequests = (await page.fetched()).filter((p) => p.endsWith(".wasm"));
+    const errors = await page.problems();
+    t.diagnostic(`${browser.name}: ${seen.status} · .wasm fetched: ${wasmRequests.join(", ")}`);
     assert.equal(seen.received.at(-1), `token-${seen.issued}`, "the embed holds the token the provider issued");
     assert.match(seen.status, /^refreshed/, "the page shows the refreshed event");
     assert.deepEqual(errors, [], "no errors or warnings on the page");
@@ -75,7 +73,7 @@ async function loadAndSeeRefresh(t, dir, path) {
   }
 }
 
-test("webpack 5 (asyncWebAssembly, production build): main entry", async (t) => {
+test(`${ENGINE}: webpack 5 (asyncWebAssembly, production build): main entry`, async (t) => {
   const dir = app("webpack");
   const webpack = require("webpack");
   const config = require(join(dir, "webpack.config.js"));
@@ -87,7 +85,7 @@ test("webpack 5 (asyncWebAssembly, production build): main entry", async (t) => 
   assert.equal(seen.wasmRequests.length, 1, "one .wasm fetched");
 });
 
-test("Vite 7 (vite build, no plugin): web entry with the .wasm's ?url", { skip: viteSkip }, async (t) => {
+test(`${ENGINE}: Vite 7 (vite build, no plugin): web entry with the .wasm's ?url`, { skip: viteSkip }, async (t) => {
   const dir = app("vite");
   const { build } = await import("vite");
   const outDir = join(tmp, "vite-dist");
@@ -100,7 +98,7 @@ test("Vite 7 (vite build, no plugin): web entry with the .wasm's ?url", { skip: 
   assert.equal(seen.wasmRequests.length, 1, "one .wasm fetched");
 });
 
-test("Vite 7 dev server (vite, no plugin): the same example", { skip: viteSkip }, async (t) => {
+test(`${ENGINE}: Vite 7 dev server (vite, no plugin): the same example`, { skip: viteSkip }, async (t) => {
   const dir = app("vite");
   const { createServer } = await import("vite");
   const server = await createServer({
@@ -112,10 +110,9 @@ test("Vite 7 dev server (vite, no plugin): the same example", { skip: viteSkip }
   });
   await server.listen();
   try {
-    const page = await browser.newPage();
+    const page = await browser.open(server.resolvedUrls.local[0]);
     try {
-      await page.goto(server.resolvedUrls.local[0]);
-      await page.waitForFunction(() => window.example?.refreshed.length >= 1, null, { timeout: 15_000 });
+      await page.waitFor("the first refresh", () => window.example?.refreshed.length >= 1, 15_000);
       const { received, issued } = await page.evaluate(() => ({ received: [...window.example.received], issued: window.example.issued() }));
       assert.equal(received.at(-1), `token-${issued}`, "the embed holds the token the provider issued");
       t.diagnostic(`dev server: the embed holds ${received.at(-1)}`);
@@ -127,7 +124,7 @@ test("Vite 7 dev server (vite, no plugin): the same example", { skip: viteSkip }
   }
 });
 
-test("no bundler: <script type=module> with an import map, web entry, await init()", async (t) => {
+test(`${ENGINE}: no bundler: <script type=module> with an import map, web entry, await init()`, async (t) => {
   const dir = app("no-bundler");
   const seen = await loadAndSeeRefresh(t, dir, "/index.html");
   // The web glue fetches the package's one .wasm, at the package root.

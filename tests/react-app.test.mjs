@@ -4,7 +4,8 @@
 // plugin (the `web` entry, `powerbi-token-refresh/web/react`) and as a webpack 5 build (the main
 // entry, `powerbi-token-refresh/react`). The report
 // is served by the local stand-in of the Power BI service (tests/standin) on a port of its own,
-// which headless Chromium reaches as https://fake.powerbi.com. Checks: exactly one refresher runs
+// which headless Chromium reaches as https://fake.powerbi.com (and WebKit, with TEST_BROWSER=webkit
+// under scripts/webkit/with-driver.mjs: see tests/support/tabs.mjs). Checks: exactly one refresher runs
 // after StrictMode's double mount; the stand-in receives each new token before the old one
 // expires; the provider is called once per token lifetime (each token it mints is the one the
 // stand-in gets next, never a spare); unmounting stops every call; remounting starts one refresher.
@@ -15,11 +16,11 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHROMIUM, CHROMIUM_ARGS, freePort, serveStatic, sleep } from "../scripts/demo-server.mjs";
+import { freePort, serveStatic, sleep } from "../scripts/demo-server.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
+import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
 
 const require = createRequire(import.meta.url);
-const { chromium } = require("playwright-core");
 
 const LIFETIME_MS = 6000; // each token's life
 const MARGIN_MS = 2000; // refresh this long before expiry: one provider call every 4 s
@@ -59,10 +60,9 @@ before(async () => {
   standin = await startStandin(port);
   standin.port = port;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      ...CHROMIUM_ARGS,
+  // In WebKit the driver does the same: acceptInsecureCerts, and a tunnel from any host to 127.0.0.1.
+  browser = await launchTabs({
+    chromiumArgs: [
       "--ignore-certificate-errors", // the stand-in's throwaway certificate
       "--host-resolver-rules=MAP fake.powerbi.com 127.0.0.1",
       // Timers in a headless page must run on time for token lifetimes of seconds.
@@ -78,6 +78,7 @@ before(async () => {
     logLevel: "warn",
     server: { host: "127.0.0.1", port: 0, hmr: false },
     optimizeDeps: { force: true, entries: ["index.html"] }, // not webpack.html
+    plugins: NEEDS_PROBLEM_COLLECTOR ? [withProblemCollector] : [],
   });
   await vite.listen();
 });
@@ -91,6 +92,12 @@ after(async () => {
   }
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
+
+/** Puts PROBLEM_COLLECTOR first in the page's <head>, for engines without console events. */
+const withProblemCollector = {
+  name: "problem-collector",
+  transformIndexHtml: (html) => html.replace(/<head(\s[^>]*)?>/i, (head) => head + PROBLEM_COLLECTOR),
+};
 
 /** The number a token minted by the app carries in its payload (tokens are never printed). */
 function tokenNumber(token) {
@@ -152,19 +159,13 @@ function checkOneEmbed(log, calls, label) {
  * StrictMode, three refreshes; unmount; remount, two refreshes.
  */
 async function scenario(t, appUrl, entry) {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(String(error)));
-  page.on("console", (m) => (m.type() === "error" ? problems.push(m.text()) : null));
-  const outside = [];
-  await page.route(
-    (url) => !["127.0.0.1", "fake.powerbi.com"].includes(url.hostname),
-    (route) => (outside.push(route.request().url()), route.abort()),
-  );
   const standinUrl = `https://fake.powerbi.com:${standin.port}`;
-  await page.goto(`${appUrl}?standin=${encodeURIComponent(standinUrl)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`);
+  const page = await browser.open(
+    `${appUrl}?standin=${encodeURIComponent(standinUrl)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`,
+    { allowHosts: ["127.0.0.1", "fake.powerbi.com"] },
+  );
   // The first load may wait for Vite to pre-bundle React and powerbi-client.
-  await page.waitForFunction(() => window.app?.ready, null, { timeout: 60_000 });
+  await page.waitFor("the app", () => window.app?.ready, 60_000);
   assert.equal(await page.evaluate(() => window.app.entry), entry, "the app runs on the entry under test");
   // Sample how many refreshers run, all along.
   await page.evaluate(() => {
@@ -173,7 +174,7 @@ async function scenario(t, appUrl, entry) {
   });
 
   // --- first mount: StrictMode mounts twice; three refreshes ---------------------------------
-  await page.waitForFunction(() => window.app.record.providerCalls.length >= 3, null, { timeout: 3 * LIFETIME_MS + WAIT_MS });
+  await page.waitFor("three provider calls", () => window.app.record.providerCalls.length >= 3, 3 * LIFETIME_MS + WAIT_MS);
   let seen = await record(page);
   assert.equal(seen.statusMounts, 2, "StrictMode mounted the status component's effects twice (development build)");
   assert.ok(seen.embeds >= 2, `powerbi-client-react embedded again on StrictMode's second mount (${seen.embeds} embeds)`);
@@ -184,7 +185,7 @@ async function scenario(t, appUrl, entry) {
   // The provider is the latest render's: later calls come from later renders' functions.
   assert.ok(firstCalls.at(-1).render > firstCalls[0].render, "each call reads the latest provider");
   assert.ok(seen.renders > 20, `the app re-rendered often (${seen.renders}) without restarting the refresher`);
-  assert.match(await page.locator("#status").innerText(), /^refresher running · refreshed: token good for/);
+  assert.match(await page.evaluate(() => document.getElementById("status").innerText), /^refresher running · refreshed: token good for/);
 
   // --- unmount: no call after, the refresher stopped -----------------------------------------
   // Stopped by the hook's cleanup at once, not found gone at the refresher's next check (it
@@ -201,13 +202,16 @@ async function scenario(t, appUrl, entry) {
   seen = await record(page);
   assert.equal(seen.providerCalls.length, callsAtUnmount, "no provider call after unmount");
   assert.equal(seen.events.length, eventsAtUnmount, "no event after unmount");
-  assert.equal(await page.locator(".report iframe").count(), 0, "the report is gone");
+  assert.equal(await page.evaluate(() => document.querySelectorAll(".report iframe").length), 0, "the report is gone");
 
   // --- remount: one refresher again, tokens flow to the new embed ----------------------------
-  await page.click("#toggle");
-  await page.waitForFunction((n) => window.app.record.providerCalls.length >= n + 2, callsAtUnmount, {
-    timeout: 2 * LIFETIME_MS + WAIT_MS,
-  });
+  await page.evaluate(() => document.getElementById("toggle").click());
+  await page.waitFor(
+    "two more provider calls",
+    (n) => window.app.record.providerCalls.length >= n + 2,
+    2 * LIFETIME_MS + WAIT_MS,
+    callsAtUnmount,
+  );
   seen = await record(page);
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher after remounting");
   const secondCalls = seen.providerCalls.slice(callsAtUnmount);
@@ -215,13 +219,14 @@ async function scenario(t, appUrl, entry) {
   margins.push(...checkOneEmbed(second, secondCalls, "after remount"));
   assert.equal(await page.evaluate(() => window.app.maxStarted), 1, "never more than one refresher at a time");
 
-  assert.deepEqual(problems, [], "no errors on the page");
-  assert.deepEqual(outside, [], "nothing left 127.0.0.1 and the stand-in");
+  const errors = (await page.problems()).filter((p) => p.level !== "warning").map((p) => p.text);
+  assert.deepEqual(errors, [], "no errors on the page");
+  assert.deepEqual(await page.outside(), [], "nothing left 127.0.0.1 and the stand-in");
   const calls = seen.providerCalls.length;
   // Lifetimes of tokens the stand-in held and had replaced: each by one call (checked above).
   const tokens = first.tokens.length + second.tokens.length;
   t.diagnostic(
-    `provider calls: ${calls} for ${tokens} token lifetimes (${(calls / tokens).toFixed(2)} per lifetime); ` +
+    `${browser.name}: provider calls: ${calls} for ${tokens} token lifetimes (${(calls / tokens).toFixed(2)} per lifetime); ` +
       `new token arrived ${Math.min(...margins)}–${Math.max(...margins)} ms before the old expired; ` +
       `${seen.renders} renders, ${seen.embeds} embeds, ${seen.statusMounts} effect mounts`,
   );
@@ -231,18 +236,18 @@ async function scenario(t, appUrl, entry) {
 const skip = !viteRuns && `Vite 7 needs Node ^20.19 or >=22.12 (this is ${process.versions.node})`;
 const TITLE = "StrictMode, powerbi-client-react: one refresher, one provider call per token, stops on unmount";
 
-test(`Vite 7 dev server, web entry (powerbi-token-refresh/web/react): ${TITLE}`, { skip, timeout: 120_000 }, async (t) => {
+test(`${ENGINE}: Vite 7 dev server, web entry (powerbi-token-refresh/web/react): ${TITLE}`, { skip, timeout: 120_000 }, async (t) => {
   await scenario(t, vite.resolvedUrls.local[0], "web");
 });
 
-test(`webpack 5 build, main entry (powerbi-token-refresh/react): ${TITLE}`, { timeout: 180_000 }, async (t) => {
+test(`${ENGINE}: webpack 5 build, main entry (powerbi-token-refresh/react): ${TITLE}`, { timeout: 180_000 }, async (t) => {
   const webpack = require("webpack");
   const config = require(join(dir, "webpack.config.cjs"));
   const stats = await new Promise((resolve, reject) =>
     webpack(config, (error, result) => (error ? reject(error) : resolve(result))),
   );
   assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
-  const server = await serveStatic(dir);
+  const server = await serveStatic(dir, { headHtml: NEEDS_PROBLEM_COLLECTOR ? PROBLEM_COLLECTOR : "" });
   try {
     await scenario(t, `${server.url}/webpack.html`, "main");
   } finally {
