@@ -173,23 +173,29 @@ test(`${ENGINE}: five tabs: one provider call per refresh between them, every ta
   });
 });
 
+/** Three tabs; the first to ask the provider never hears back and then `leave`s (closed, or
+ * navigated into the back/forward cache): another tab must ask, and every tab left gets its token. */
+async function leaderLeaves(server, base, browser, leave) {
+  server.holdNext = true; // the first tab to ask never hears back
+  const exp = Date.now() + 1_500;
+  const tabs = [];
+  for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
+  await until("the first call", async () => server.calls.length === 1);
+  const first = server.calls[0];
+  const leader = tabs.find((_, i) => `t${i}` === first);
+  await leave(leader);
+  await until("another tab asks", async () => server.calls.length === 2);
+  assert.notEqual(server.calls[1], first, "the call comes from a tab still shown");
+  for (const page of tabs.filter((tab) => tab !== leader)) {
+    await until("each remaining tab's embed gets the token", async () => (await received(page)).length === 1);
+    assert.deepEqual(await received(page), [server.issued[0]]);
+  }
+  return { tabs, leader };
+}
+
 test(`${ENGINE}: the refreshing tab closing mid-refresh: another tab takes over`, { timeout: 60_000 }, async (t) => {
   await withBrowser(t, 60_000, async ({ server, base, browser }) => {
-    server.holdNext = true; // the first tab to ask never hears back
-    const exp = Date.now() + 1_500;
-    const tabs = [];
-    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
-    await until("the first call", async () => server.calls.length === 1);
-    const first = server.calls[0];
-    const closing = tabs.find((_, i) => `t${i}` === first);
-    await closing.close();
-    await until("another tab asks", async () => server.calls.length === 2);
-    assert.notEqual(server.calls[1], first, "the call comes from a tab still open");
-    const rest = tabs.filter((t) => t !== closing);
-    for (const page of rest) {
-      await until("each remaining tab's embed gets the token", async () => (await received(page)).length === 1);
-      assert.deepEqual(await received(page), [server.issued[0]]);
-    }
+    await leaderLeaves(server, base, browser, (tab) => tab.close());
     assert.equal(server.calls.length, 2, "no more calls");
   });
 });
@@ -248,21 +254,8 @@ test(`${ENGINE}: a tab restored from the back/forward cache after its token expi
 
 test(`${ENGINE}: the refreshing tab going into the back/forward cache mid-refresh: another tab takes over`, { timeout: 60_000, skip: NO_BFCACHE }, async (t) => {
   await withBrowser(t, 60_000, async ({ server, base, browser }) => {
-    server.holdNext = true; // the first tab to ask never hears back
-    const exp = Date.now() + 1_500;
-    const tabs = [];
-    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
-    await until("the first call", async () => server.calls.length === 1);
-    const first = server.calls[0];
-    const leaving = tabs.find((_, i) => `t${i}` === first);
-    await leaving.navigate(`${base}/away.html`);
-    await until("another tab asks", async () => server.calls.length === 2);
-    assert.notEqual(server.calls[1], first, "the call comes from a tab still shown");
-    const rest = tabs.filter((tab) => tab !== leaving);
-    for (const page of rest) {
-      await until("each remaining tab's embed gets the token", async () => (await received(page)).length === 1);
-      assert.deepEqual(await received(page), [server.issued[0]]);
-    }
+    const { tabs, leader: leaving } = await leaderLeaves(server, base, browser, (tab) =>
+      tab.navigate(`${base}/away.html`));
     // WebKit let go of the tab's lock and cancelled its fetch when it froze the page; restored,
     // the tab sees its provider call fail and retries. It missed the token the others shared
     // while it was frozen, so today that retry is one more provider call (it could ask the
