@@ -7,10 +7,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::bindings::{Embed, Options, PowerBiService};
 use crate::schedule::Policy;
-use crate::Millis;
+use crate::{js_number, Millis};
 
-/// The largest delay `setTimeout` honours (a signed 32-bit int); larger ones fire at once.
-pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+/// The largest delay `setTimeout` honours, as the options' bound (the one constant is the core's).
+const MAX_TIMER_MS: f64 = js_number::MAX_TIMER_MS as f64;
 
 /// Where an embed comes from, asked anew at each refresh so a re-embedded container works.
 #[derive(Clone)]

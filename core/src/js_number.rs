@@ -15,15 +15,6 @@ pub fn instant(value: f64) -> Option<Millis> {
     (value.is_finite() && value.abs() <= LATEST as f64).then_some(value as Millis)
 }
 
-/// A delay from JavaScript as a timer delay: NaN and negatives are 0, the rest at most
-/// [`MAX_TIMER_MS`].
-pub fn delay(value: f64) -> u32 {
-    if value.is_nan() {
-        return 0;
-    }
-    value.clamp(0.0, f64::from(MAX_TIMER_MS)) as u32
-}
-
 /// A delay computed here, clamped to what `setTimeout` holds.
 pub fn timer(ms: Millis) -> u32 {
     ms.clamp(0, Millis::from(MAX_TIMER_MS)) as u32
@@ -51,10 +42,6 @@ mod tests {
 
     #[test]
     fn delays() {
-        assert_eq!(delay(f64::NAN), 0);
-        assert_eq!(delay(-5.0), 0);
-        assert_eq!(delay(1e300), MAX_TIMER_MS);
-        assert_eq!(delay(1500.7), 1500);
         assert_eq!(timer(-1), 0);
         assert_eq!(timer(Millis::MAX), MAX_TIMER_MS);
         assert_eq!(timer(30_000), 30_000);
