@@ -6,6 +6,7 @@
 //   npm run bench -- --quick       1 run, a smoke test; writes nothing unless --write
 //   npm run bench -- --ref HEAD    benches a commit (exported to target/bench-src/), not the working tree
 //   npm run bench -- --runs 9      more runs;  --no-build reuses target/bench-pkg*;  --no-write
+//   npm run bench -- --cpu         only the idle check's CPU (both sides), printed; writes nothing
 //
 // How it works: a local HTTP server (in this process) serves the page, the baseline, our
 // package built with `wasm-pack --target web` (no bundler), and the token endpoint whose
@@ -47,7 +48,9 @@ const RUNS = Number(valueOf("--runs") ?? process.env.BENCH_RUNS ?? (QUICK ? 1 : 
 const BUILD = !flag("--no-build");
 /** `--ref <commit>`: bench that commit (exported from git) instead of the working tree. */
 const REF = valueOf("--ref");
-const WRITE = flag("--write") || (!QUICK && !flag("--no-write"));
+/** `--cpu`: only the quiet pages (load, idle checks), for a quick look at the check's cost. */
+const CPU_ONLY = flag("--cpu");
+const WRITE = !CPU_ONLY && (flag("--write") || (!QUICK && !flag("--no-write")));
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error("--runs takes a whole number, 1 or more");
 
 // --- time compression ----------------------------------------------------------------------------
@@ -791,6 +794,14 @@ async function main() {
     for (let run = 1; run <= RUNS; run++) {
       const t = Date.now();
       loads.push(os.loadavg()[0]);
+      if (CPU_ONLY) {
+        const quiet = await runQuiet(b, server.port, run);
+        for (const side of SIDES) {
+          const { meanUs, warmUs } = quiet[side].cpu;
+          say(`run ${run} ${side}: check ${fmt.us(meanUs)} µs (timer), ${fmt.us(warmUs)} µs (warm)`);
+        }
+        continue;
+      }
       const slots = await runScenarios(b, server.port, run);
       const quiet = await runQuiet(b, server.port, run);
       const r = { base: { scenarios: {}, quiet: quiet.base }, ours: { scenarios: {}, quiet: quiet.ours } };
@@ -815,6 +826,7 @@ async function main() {
     if (b) await b.close();
     server.close();
   }
+  if (CPU_ONLY) return;
   const elapsedS = (Date.now() - began) / 1000;
   loads.push(os.loadavg()[0]);
   const m = machine(b.version, source);
