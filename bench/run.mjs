@@ -35,6 +35,8 @@ const WEB_PKG = join(ROOT, "target", "bench-pkg");
 const SHIPPED_PKG = join(ROOT, "target", "bench-pkg-bundler");
 // bench/floor: the documented loop written plainly on our stack, built only to be weighed.
 const FLOOR_PKG = join(ROOT, "target", "bench-floor-pkg");
+// The floor again, for the page (`--target web`): its idle check is what the stack's entry costs.
+const FLOOR_WEB = join(ROOT, "target", "bench-floor-web");
 
 // --- arguments -----------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -106,6 +108,8 @@ const SCENARIOS = [
   { name: "outage", tabs: 1, outageFromMs: 300, outageUntilMs: LEAD_IN_MS + T.marginMs + 1_000, durationMs: 6_500 },
 ];
 const SIDES = ["base", "ours"];
+/** The quiet pages also time the floor's idle check (bench/floor, the loop on our stack). */
+const QUIET_SIDES = ["base", "floor", "ours"];
 const CPU_SAMPLE_MS = 4_000;
 const WARM_CHECKS = 20_000;
 
@@ -132,6 +136,7 @@ function build(crate) {
   wasmPack(crate, "bundler", SHIPPED_PKG, targetDir);
   // The floor always comes from the working tree (an older commit may not have it).
   wasmPack(join(BENCH, "floor"), "bundler", FLOOR_PKG, join(ROOT, "target", "bench-floor-cargo"));
+  wasmPack(join(BENCH, "floor"), "web", FLOOR_WEB, join(ROOT, "target", "bench-floor-cargo"));
 }
 
 function wasmPack(crate, target, dir, targetDir) {
@@ -202,10 +207,11 @@ const STATIC = {
 const TYPES = { ".js": "text/javascript; charset=utf-8", ".wasm": "application/wasm" };
 function staticFile(pathname) {
   if (STATIC[pathname]) return STATIC[pathname];
-  if (pathname.startsWith("/pkg/")) {
-    const rel = normalize(pathname.slice("/pkg/".length));
+  for (const [prefix, dir] of [["/pkg/", WEB_PKG], ["/floor/", FLOOR_WEB]]) {
+    if (!pathname.startsWith(prefix)) continue;
+    const rel = normalize(pathname.slice(prefix.length));
     const ext = rel.slice(rel.lastIndexOf("."));
-    if (!rel.startsWith("..") && TYPES[ext]) return [join(WEB_PKG, rel), TYPES[ext]];
+    if (!rel.startsWith("..") && TYPES[ext]) return [join(dir, rel), TYPES[ext]];
   }
   return null;
 }
@@ -427,7 +433,7 @@ async function runQuiet(b, port, run) {
   // idle with a fresh token while their checks are timed.
   const out = {};
   const pages = [];
-  for (const side of SIDES) {
+  for (const side of QUIET_SIDES) {
     const key = `r${run}-load-${side}`;
     const tab = await newTab(b, true);
     await tab.page.goto(`http://${key}.localhost:${port}/`);
@@ -446,7 +452,7 @@ async function runQuiet(b, port, run) {
       meanUs: (1000 * samples.reduce((a, x) => a + x, 0)) / Math.max(1, samples.length),
       medianUs: 1000 * median(samples),
       samplesUs: samples.map((x) => Math.round(x * 1000)),
-      warmUs: 1000 * (await tab.page.evaluate((n) => window.bench.warmChecks(n), WARM_CHECKS)),
+      warmUs: 1000 * (await tab.page.evaluate(([n, batches]) => window.bench.warmChecks(n, batches), CPU_ONLY ? [WARM_CHECKS / 4, 12] : [WARM_CHECKS, 1])),
       calls: data.calls.length,
       crossOriginIsolated: out[side].load.crossOriginIsolated,
     };
@@ -796,9 +802,9 @@ async function main() {
       loads.push(os.loadavg()[0]);
       if (CPU_ONLY) {
         const quiet = await runQuiet(b, server.port, run);
-        for (const side of SIDES) {
-          const { meanUs, warmUs } = quiet[side].cpu;
-          say(`run ${run} ${side}: check ${fmt.us(meanUs)} µs (timer), ${fmt.us(warmUs)} µs (warm)`);
+        for (const side of QUIET_SIDES) {
+          const { meanUs, medianUs, warmUs } = quiet[side].cpu;
+          say(`run ${run} ${side}: check ${fmt.us(meanUs)} µs (timer; median ${fmt.us(medianUs)}), ${fmt.us(warmUs)} µs (warm, fastest of 12 × ${WARM_CHECKS / 4})`);
         }
         continue;
       }

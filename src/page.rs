@@ -3,6 +3,8 @@
 //! only when asked. The browser objects are looked up once (each `window()` is a global lookup and an
 //! `instanceof`).
 
+use std::cell::OnceCell;
+
 use web_sys::{Document, Navigator, Performance};
 
 use crate::embed;
@@ -41,6 +43,7 @@ impl Page {
             // `performance.now()`: cannot be set by anyone, unlike `Date.now()`.
             mono: self.performance.as_ref().map_or(0, |p| p.now() as Millis),
             gone: gone(sources),
+            online: OnceCell::new(),
         }
     }
 }
@@ -51,6 +54,7 @@ pub struct Live<'a> {
     wall: Millis,
     mono: Millis,
     gone: Vec<usize>,
+    online: OnceCell<bool>,
 }
 
 impl Senses for Live<'_> {
@@ -62,9 +66,10 @@ impl Senses for Live<'_> {
         self.mono
     }
 
-    /// `false` only when the browser is sure it is offline.
+    /// `false` only when the browser is sure it is offline. Read at most once per input.
     fn online(&self) -> bool {
-        self.page.navigator.as_ref().is_none_or(Navigator::on_line)
+        let read = || self.page.navigator.as_ref().is_none_or(Navigator::on_line);
+        *self.online.get_or_init(read)
     }
 
     fn hidden(&self) -> bool {

@@ -327,10 +327,9 @@ impl<C: Default> Machine<C> {
                 expired_for,
             });
         }
-        let trigger = Trigger {
-            manual,
-            online: now.online(),
-        };
+        // `navigator.onLine` is asked only where it decides: an automatic refresh that is due.
+        let online = manual || !self.schedule.due(now.wall()) || now.online();
+        let trigger = Trigger { manual, online };
         if let Some(reason) = self.schedule.poll(now.wall(), trigger) {
             self.begin(now, reason);
         }
@@ -680,7 +679,11 @@ impl<C: Default> Machine<C> {
         if !self.running {
             return;
         }
-        let next = self.schedule.next_wake(now.wall(), now.online());
+        // Offline matters only once the moment has come (then the `online` event re-checks),
+        // so an idle check never asks.
+        let wall = now.wall();
+        let ahead = self.schedule.next_wake(wall, true).filter(|&at| at > wall);
+        let next = ahead.or_else(|| self.schedule.next_wake(wall, now.online()));
         if next == self.wake {
             return; // still pending for the same moment
         }

@@ -188,12 +188,7 @@ impl Schedule {
         if self.in_flight {
             return None;
         }
-        let reason = match (self.expires_at, self.due_at()) {
-            (None, _) => Some(Reason::Unknown),
-            (Some(at), _) if now >= at => Some(Reason::Expired),
-            (_, Some(due)) if now >= due => Some(Reason::Expiring),
-            _ => None,
-        };
+        let reason = self.reason(now);
         let reason = if trigger.manual {
             reason.or(Some(Reason::Manual))
         } else if !trigger.online || self.earliest_retry().is_some_and(|at| now < at) {
@@ -206,6 +201,22 @@ impl Schedule {
         };
         self.in_flight = reason.is_some();
         reason
+    }
+
+    /// Why the token needs replacing at `now`, if it does (before the retry delay and the gap).
+    fn reason(&self, now: Millis) -> Option<Reason> {
+        match (self.expires_at, self.due_at()) {
+            (None, _) => Some(Reason::Unknown),
+            (Some(at), _) if now >= at => Some(Reason::Expired),
+            (_, Some(due)) if now >= due => Some(Reason::Expiring),
+            _ => None,
+        }
+    }
+
+    /// Whether an automatic [`poll`](Self::poll) at `now` could start a refresh if online: what
+    /// decides whether `navigator.onLine` matters.
+    pub fn due(&self, now: Millis) -> bool {
+        !self.in_flight && self.reason(now).is_some()
     }
 
     /// The earliest an automatic refresh may start, by the retry delay and the minimum gap.
