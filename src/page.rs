@@ -1,6 +1,7 @@
-//! What the machine may look at as an input arrives ([`Senses`]): the two clocks and whether the
-//! embeds are still on the page, read at once (an idle check needs them); online and hidden, read
-//! only when asked. The browser objects are looked up once (each `window()` is a global lookup and an
+//! What the machine may look at as an input arrives ([`Senses`]): the wall clock and whether the
+//! embeds are still on the page, read at once (an idle check needs them); the monotonic clock,
+//! online and hidden, read only when asked (an idle check does not ask). The browser objects are
+//! looked up once (each `window()` is a global lookup and an
 //! `instanceof`).
 
 use std::cell::OnceCell;
@@ -40,19 +41,18 @@ impl Page {
         Live {
             page: self,
             wall: wall(),
-            // `performance.now()`: cannot be set by anyone, unlike `Date.now()`.
-            mono: self.performance.as_ref().map_or(0, |p| p.now() as Millis),
+            mono: OnceCell::new(),
             gone: gone(sources),
             online: OnceCell::new(),
         }
     }
 }
 
-/// Both clocks and the embeds' presence as read when the input arrived; the rest on demand.
+/// The wall clock and the embeds' presence as read when the input arrived; the rest on demand.
 pub struct Live<'a> {
     page: &'a Page,
     wall: Millis,
-    mono: Millis,
+    mono: OnceCell<Millis>,
     gone: Vec<usize>,
     online: OnceCell<bool>,
 }
@@ -62,8 +62,16 @@ impl Senses for Live<'_> {
         self.wall
     }
 
+    /// `performance.now()`: cannot be set by anyone, unlike `Date.now()`. Read at most once per
+    /// input, and not for an interval tick.
     fn mono(&self) -> Millis {
-        self.mono
+        let read = || {
+            self.page
+                .performance
+                .as_ref()
+                .map_or(0, |p| p.now() as Millis)
+        };
+        *self.mono.get_or_init(read)
     }
 
     /// `false` only when the browser is sure it is offline. Read at most once per input.

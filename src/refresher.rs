@@ -272,7 +272,7 @@ impl Inner {
             let weak = weak.clone();
             move || with(&weak, |inner| inner.feed(input()))
         };
-        let interval = Interval::new(self.config.check_interval_ms, feeds(|| Input::Check));
+        let interval = Interval::new(self.config.check_interval_ms, feeds(|| Input::Tick));
         let on = |target: &web_sys::EventTarget, name: &'static str, input: fn() -> Input<_>| {
             let feed = feeds(input);
             EventListener::new(target, name, move |_| feed())

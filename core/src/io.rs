@@ -77,7 +77,11 @@ pub enum Input<C> {
     /// `exp` of the embed's own JWT), or why the option could not be read. Given once, before
     /// the first check (see [`Machine::wants_initial`](crate::machine::Machine::wants_initial)).
     Initial(Result<Option<Millis>, Failure<C>>),
-    /// The interval, or a sign the page may have been away (visible, shown, focused, resumed).
+    /// The interval. The idle check's cost is in what it reads: the wall clock only. A clock
+    /// turned back shows at the next other input, the wake timer at the latest (timers run on
+    /// the monotonic clock).
+    Tick,
+    /// A sign the page may have been away (shown, focused, resumed), or the first check.
     Check,
     /// `visibilitychange`: a page shown again may have been away (hidden pages are left alone).
     VisibilityChanged,

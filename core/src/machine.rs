@@ -162,7 +162,8 @@ impl<C: Default> Machine<C> {
     }
 
     pub fn handle(&mut self, now: &impl Senses, input: Input<C>) {
-        if let Some(disturbed) = self.schedule.observe(now.wall(), now.mono()) {
+        let mono = (!matches!(input, Input::Tick)).then(|| now.mono());
+        if let Some(disturbed) = self.schedule.observe(now.wall(), mono) {
             let (what, ms) = match disturbed {
                 Disturbance::ClockBack(ms) => {
                     // Deadlines already read on the old clock (a token being handed to the
@@ -185,9 +186,9 @@ impl<C: Default> Machine<C> {
                 self.stop();
             }
             Input::Initial(expires_at) => self.initialise(expires_at),
-            Input::Check if self.running => self.check(now, false),
+            Input::Tick | Input::Check if self.running => self.check(now, false),
             Input::VisibilityChanged if self.running && !now.hidden() => self.check(now, false),
-            Input::Check | Input::VisibilityChanged => {}
+            Input::Tick | Input::Check | Input::VisibilityChanged => {}
             Input::Wake if self.running => {
                 // Fired: whatever the check finds, the next one is armed anew (a timer may fire
                 // a moment before `Date.now()` reaches its moment).

@@ -102,8 +102,10 @@ pub struct Schedule {
     retry_at: Option<Millis>,
     /// Start of the last automatic refresh, for the minimum gap.
     last_start: Option<Millis>,
-    /// `(wall, monotonic)` at the last [`observe`](Self::observe).
+    /// `(wall, monotonic)` at the last [`observe`](Self::observe) given both clocks.
     last_seen: Option<(Millis, Millis)>,
+    /// The wall clock at the last [`observe`](Self::observe).
+    last_wall: Option<Millis>,
     expiry_reported: bool,
 }
 
@@ -118,6 +120,7 @@ impl Schedule {
             retry_at: None,
             last_start: None,
             last_seen: None,
+            last_wall: None,
             expiry_reported: false,
         }
     }
@@ -137,26 +140,28 @@ impl Schedule {
         self.expires_at.map(|at| at.saturating_sub(self.lead()))
     }
 
-    /// Called first by every check with both clocks. The wall clock (`Date.now()`) says how
-    /// much time the token has left; the monotonic one (`performance.now()`) cannot be set by
-    /// anyone, so a wall clock that advanced less than it was turned back. A monotonic clock
-    /// that advanced less than the wall clock proves nothing: it stops during sleep on some
-    /// systems, so that case is treated as sleep, where the wall clock is right.
-    pub fn observe(&mut self, wall: Millis, mono: Millis) -> Option<Disturbance> {
-        let previous = self.last_seen.replace((wall, mono));
-        let (last_wall, last_mono) = previous?;
-        let (walled, slept) = (
-            wall.saturating_sub(last_wall),
-            mono.saturating_sub(last_mono),
-        );
-        let back = slept.saturating_sub(walled);
-        if back > CLOCK_TOLERANCE {
-            let earlier = |at: Millis| at.saturating_sub(back);
-            self.expires_at = self.expires_at.map(earlier);
-            self.last_start = self.last_start.map(earlier);
-            self.retry_at = None;
-            return Some(Disturbance::ClockBack(back));
+    /// Called first by every input with the wall clock, and with the monotonic one unless it is
+    /// an interval tick. The wall clock (`Date.now()`) says how much time the token has left;
+    /// the monotonic one (`performance.now()`) cannot be set by anyone, so a wall clock that
+    /// advanced less than it, since it was last read, was turned back. A monotonic clock that
+    /// advanced less than the wall clock proves nothing: it stops during sleep on some systems,
+    /// so that case is treated as sleep, where the wall clock is right.
+    pub fn observe(&mut self, wall: Millis, mono: Option<Millis>) -> Option<Disturbance> {
+        let last_wall = self.last_wall.replace(wall);
+        let pair =
+            mono.and_then(|mono| Some(((wall, mono), self.last_seen.replace((wall, mono))?)));
+        if let Some(((wall, mono), (then_wall, then_mono))) = pair {
+            let walled = wall.saturating_sub(then_wall);
+            let back = mono.saturating_sub(then_mono).saturating_sub(walled);
+            if back > CLOCK_TOLERANCE {
+                let earlier = |at: Millis| at.saturating_sub(back);
+                self.expires_at = self.expires_at.map(earlier);
+                self.last_start = self.last_start.map(earlier);
+                self.retry_at = None;
+                return Some(Disturbance::ClockBack(back));
+            }
         }
+        let walled = wall.saturating_sub(last_wall?);
         let late_after = self
             .policy
             .check_interval
@@ -661,12 +666,12 @@ mod tests {
     #[test]
     fn a_clock_turned_back_moves_the_deadlines_with_it() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        assert_eq!(s.observe(NOW, 1_000), None);
-        assert_eq!(s.observe(NOW + 30_000, 31_000), None, "a normal tick");
+        assert_eq!(s.observe(NOW, Some(1_000)), None);
+        assert_eq!(s.observe(NOW + 30_000, Some(31_000)), None, "a normal tick");
         // 30 s later by the monotonic clock, an hour earlier by the wall clock.
         let wall = NOW + 60_000 - 60 * MIN;
         assert_eq!(
-            s.observe(wall, 61_000),
+            s.observe(wall, Some(61_000)),
             Some(Disturbance::ClockBack(60 * MIN))
         );
         assert_eq!(s.expires_at(), Some(NOW), "same instant, new clock");
@@ -677,14 +682,18 @@ mod tests {
             Some(Reason::Expiring)
         );
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.observe(NOW, 0);
-        assert_eq!(s.observe(NOW + 29_000, 30_500), None, "jitter is tolerated");
+        s.observe(NOW, Some(0));
+        assert_eq!(
+            s.observe(NOW + 29_000, Some(30_500)),
+            None,
+            "jitter is tolerated"
+        );
     }
 
     #[test]
     fn a_late_check_drops_the_retry_wait() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.observe(NOW, 0);
+        s.observe(NOW, Some(0));
         s.poll(NOW, Trigger::MANUAL);
         for _ in 0..9 {
             s.failed(NOW, 1.0);
@@ -692,15 +701,38 @@ mod tests {
         assert_eq!(s.retry_at(), Some(NOW + 5 * MIN));
         // Asleep for 3 hours: the monotonic clock stood still, the wall clock did not.
         let woke = NOW + 3 * 60 * MIN;
-        assert_eq!(s.observe(woke, 1), Some(Disturbance::Late(3 * 60 * MIN)));
+        assert_eq!(
+            s.observe(woke, Some(1)),
+            Some(Disturbance::Late(3 * 60 * MIN))
+        );
         assert_eq!(s.retry_at(), None);
         assert_eq!(s.poll(woke, Trigger::AUTO), Some(Reason::Expired));
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.observe(NOW, 0);
+        s.observe(NOW, Some(0));
         assert_eq!(
-            s.observe(NOW + 60_000, 60_000),
+            s.observe(NOW + 60_000, Some(60_000)),
             None,
             "Chrome's once-a-minute throttling is not a wake-up"
         );
+    }
+
+    #[test]
+    fn a_clock_turned_back_between_ticks_shows_at_the_next_look_at_both_clocks() {
+        let mut s = expiring_at(NOW + 60 * MIN);
+        s.observe(NOW, Some(0));
+        // Ticks read the wall clock only: turned back an hour, they see nothing wrong...
+        let back = NOW - 60 * MIN;
+        assert_eq!(s.observe(back + 30_000, None), None);
+        assert_eq!(s.observe(back + 60_000, None), None);
+        assert_eq!(s.expires_at(), Some(NOW + 60 * MIN));
+        // ...the next input with both clocks (the wake timer at the latest) does.
+        assert_eq!(
+            s.observe(back + 90_000, Some(90_000)),
+            Some(Disturbance::ClockBack(60 * MIN))
+        );
+        assert_eq!(s.expires_at(), Some(NOW));
+        // A tick 3 hours after the last look is late, with or without the monotonic clock.
+        let woke = back + 90_000 + 3 * 60 * MIN;
+        assert_eq!(s.observe(woke, None), Some(Disturbance::Late(3 * 60 * MIN)));
     }
 }

@@ -17,7 +17,7 @@ fn instant() -> impl Strategy<Value = Option<Millis>> {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Observe(Millis, Millis),
+    Observe(Millis, Option<Millis>),
     Poll(Millis, bool, bool),
     Succeeded(Millis, Millis),
     Failed(Millis, f64),
@@ -28,7 +28,7 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     let t = -1_000_000_000i64..1_000_000_000;
     prop_oneof![
-        (t.clone(), t.clone()).prop_map(|(w, m)| Step::Observe(w, m)),
+        (t.clone(), prop::option::of(t.clone())).prop_map(|(w, m)| Step::Observe(w, m)),
         (t.clone(), any::<bool>(), any::<bool>()).prop_map(|(n, m, o)| Step::Poll(n, m, o)),
         (t.clone(), t.clone()).prop_map(|(n, e)| Step::Succeeded(n, e)),
         (t, any::<f64>()).prop_map(|(n, r)| Step::Failed(n, r)),

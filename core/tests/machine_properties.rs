@@ -30,6 +30,8 @@ enum Step {
     Stop,
     Initial(Option<Millis>, bool),
     Check,
+    /// The interval (the wall clock only).
+    Tick,
     Wake,
     Online,
     EmbedSaysExpired,
@@ -60,7 +62,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Stop),
         1 => (proptest::option::of(instant.clone()), any::<bool>())
             .prop_map(|(at, ok)| Step::Initial(at, ok)),
-        4 => Just(Step::Check),
+        2 => Just(Step::Check),
+        3 => Just(Step::Tick),
         4 => Just(Step::Wake),
         1 => Just(Step::Online),
         1 => Just(Step::EmbedSaysExpired),
@@ -345,6 +348,7 @@ impl Harness {
             // What the shell will give as the first expiration.
             Step::Initial(at, ok) => self.initial = Some(if ok { Ok(at) } else { Err(()) }),
             Step::Check => self.check(Input::Check),
+            Step::Tick => self.check(Input::Tick),
             // Only an armed timer fires.
             Step::Wake if self.wake_armed => self.check(Input::Wake),
             Step::Wake => {}
@@ -542,7 +546,7 @@ impl Tabs {
 
     fn step(&mut self, step: TabStep) {
         match step {
-            TabStep::Check(tab) => self.feed(tab, Input::Check),
+            TabStep::Check(tab) => self.feed(tab, Input::Tick),
             TabStep::RefreshNow(tab) => self.feed(tab, Input::RefreshNow),
             TabStep::Expired(tab) => self.feed(tab, Input::EmbedSaysExpired),
             TabStep::Answer(tab, i, how) => {

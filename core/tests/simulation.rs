@@ -1121,7 +1121,7 @@ impl World {
             Ev::Wake { tab, generation } if self.tabs[tab].wake != generation => {}
             Ev::Interval { tab, run } => {
                 if self.tabs[tab].open {
-                    self.check(tab, Input::Check);
+                    self.check(tab, Input::Tick);
                     let late = self.lateness(tab, true);
                     let next = self.t + self.era.policy.check_interval + late;
                     self.at(next, Ev::Interval { tab, run });
