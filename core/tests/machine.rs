@@ -603,3 +603,28 @@ fn a_clock_turned_back_while_the_token_is_handed_over_moves_its_deadline_too() {
     let (expires_at, _) = refreshed(&done).expect("refreshed");
     assert_eq!(expires_at, shell.now.wall - 100 + 5 * MINUTE);
 }
+
+/// Ticks read the wall clock only; the wake timer, which runs on the monotonic clock, fires when
+/// the refresh is really due and finds the clock that was turned back under the ticks.
+#[test]
+fn a_clock_turned_back_under_the_ticks_is_found_when_the_wake_timer_fires() {
+    let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
+    let armed = first.iter().find_map(|c| match c {
+        Command::ArmWake { in_ms } => Some(*in_ms),
+        _ => None,
+    });
+    assert_eq!(
+        armed,
+        Some(50 * MINUTE as u32),
+        "due 10 minutes before expiry"
+    );
+    shell.pass(MINUTE);
+    shell.now.wall -= HOUR;
+    for _ in 0..10 {
+        shell.pass(30_000);
+        assert_eq!(shell.feed(Input::Tick), [], "a tick sees nothing to do");
+    }
+    shell.pass(50 * MINUTE - 6 * MINUTE);
+    let woke = shell.feed(Input::Wake);
+    assert!(woke.contains(&Command::Begin), "{woke:?}");
+}
