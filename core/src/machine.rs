@@ -25,6 +25,10 @@ pub const HIDDEN_HEAD_START_MS: Millis = 2_000;
 pub const RELOAD_RETRY_MS: u32 = 150;
 /// Skipped reloads tried again this many times before it is reported.
 pub const RELOAD_TRIES: u8 = 5;
+/// No token another tab shares is believed to live longer than this (or than the last token
+/// here, if that lived longer): a tab whose expiry is wrong (a bug, another version) would
+/// otherwise stop every tab from refreshing until the report dies.
+pub const SHARED_LIFETIME_CAP_MS: Millis = 24 * 60 * 60 * 1000;
 
 /// The settings that do not change while the refresher lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +225,7 @@ impl<C: Default> Machine<C> {
                 }
             }
             Input::Continue { ticket } => match self.waiting(ticket) {
-                Some(Phase::Waiting) => self.after_waiting(now),
+                Some(Phase::Waiting) => self.obtain(now),
                 Some(Phase::ReloadWaiting) => self.reload(),
                 _ => {}
             },
@@ -398,15 +402,6 @@ impl<C: Default> Machine<C> {
         });
     }
 
-    fn after_waiting(&mut self, now: &impl Senses) {
-        if self.peers && self.shared.is_none() {
-            let ticket = self.next_phase(Phase::Locking);
-            self.push(Command::RequestLock { ticket });
-        } else {
-            self.obtain(now);
-        }
-    }
-
     /// Moves the attempt on; the ticket its next answer must carry.
     fn next_phase(&mut self, phase: Phase) -> u32 {
         let ticket = self.ticket();
@@ -418,9 +413,15 @@ impl<C: Default> Machine<C> {
     }
 
     /// The new token: another tab's when it shared one (re-checked under the lock: the tab that
-    /// held it before may have), else the provider's.
+    /// held it before may have), else the provider's, under the lock when there are other tabs.
     fn obtain(&mut self, now: &impl Senses) {
-        if let Some((token, expires_at)) = self.shared.take() {
+        // One that died while this tab waited is no use.
+        let shared = self.shared.take().filter(|(_, at)| *at > now.wall());
+        if shared.is_none() && self.peers && !self.lock {
+            let ticket = self.next_phase(Phase::Locking);
+            return self.push(Command::RequestLock { ticket });
+        }
+        if let Some((token, expires_at)) = shared {
             if let Some(attempt) = self.attempt.as_mut() {
                 attempt.reason = Reason::Shared;
             }
@@ -657,7 +658,13 @@ impl<C: Default> Machine<C> {
     /// the refresh in flight.
     fn peer_token(&mut self, now: &impl Senses, token: String, expires_at: Millis) {
         let newer = self.schedule.expires_at().is_none_or(|at| expires_at > at);
-        if !self.peers || !newer || expires_at <= now.wall() || token.is_empty() {
+        let longest = self
+            .schedule
+            .lifetime()
+            .unwrap_or(0)
+            .max(SHARED_LIFETIME_CAP_MS);
+        let believable = expires_at <= now.wall().saturating_add(longest);
+        if !self.peers || !newer || !believable || expires_at <= now.wall() || token.is_empty() {
             return;
         }
         self.shared = Some((token, expires_at));

@@ -134,6 +134,11 @@ impl Schedule {
         }
     }
 
+    /// The lifetime of the last token a refresh brought, as it arrived.
+    pub fn lifetime(&self) -> Option<Millis> {
+        self.lifetime
+    }
+
     /// When the next refresh is due, ignoring any retry delay; `None` when it is due now
     /// because the expiration is unknown.
     pub fn due_at(&self) -> Option<Millis> {

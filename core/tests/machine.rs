@@ -13,7 +13,7 @@ use powerbi_token_refresh_core::io::{Answer, Command, Event, Input, Now};
 use powerbi_token_refresh_core::js_number::{LATEST, MAX_TIMER_MS};
 use powerbi_token_refresh_core::machine::{
     Machine, Settings, HELLO_WAIT_MS, HIDDEN_HEAD_START_MS, LOCK_LINGER_MS, RELOAD_RETRY_MS,
-    RELOAD_TRIES,
+    RELOAD_TRIES, SHARED_LIFETIME_CAP_MS,
 };
 use powerbi_token_refresh_core::schedule::Reason;
 use powerbi_token_refresh_core::Millis;
@@ -436,31 +436,25 @@ fn a_reload_powerbi_client_skipped_is_tried_again_then_reported() {
 }
 
 #[test]
-fn a_peer_token_expiring_in_the_far_future_is_taken_without_panic() {
+fn a_peer_token_beyond_a_day_is_not_believed_and_one_within_is_taken() {
     let (mut shell, _) = Shell::started(settings(), true, T0 + HOUR);
+    // A tab that believes its token lives until the end of time would freeze this one.
+    for expires_at in [LATEST, T0 + SHARED_LIFETIME_CAP_MS + 1] {
+        let token = "far".into();
+        assert_eq!(shell.feed(Input::PeerToken { token, expires_at }), []);
+    }
     let shared = shell.feed(Input::PeerToken {
-        token: "far".into(),
-        expires_at: LATEST,
+        token: "day".into(),
+        expires_at: T0 + SHARED_LIFETIME_CAP_MS,
     });
-    let begun_at = shared.iter().position(|c| *c == Command::Begin);
-    assert!(begun_at.is_some(), "a newer token is taken: {shared:?}");
     let ticket = ticket_of(&shared, "after");
     let set = shell.feed(Input::Continue { ticket });
     let done = shell.feed(Input::TokenSet {
         ticket: ticket_of(&set, "set"),
         results: vec![(0, Ok(true))],
     });
-    assert_eq!(refreshed(&done), Some((LATEST, Reason::Shared)));
-    for command in &done {
-        if let Command::ArmWake { in_ms } = command {
-            assert!(*in_ms <= MAX_TIMER_MS);
-        }
-    }
-    assert!(done
-        .iter()
-        .any(|c| matches!(c, Command::ArmWake { in_ms } if *in_ms == MAX_TIMER_MS)));
-    let status = shell.machine.status(shell.now.wall);
-    assert_eq!(status.expires_at, Some(LATEST));
+    let taken = Some((T0 + SHARED_LIFETIME_CAP_MS, Reason::Shared));
+    assert_eq!(refreshed(&done), taken);
     // An older or already expired one is not.
     assert_eq!(
         shell.feed(Input::PeerToken {
@@ -469,13 +463,57 @@ fn a_peer_token_expiring_in_the_far_future_is_taken_without_panic() {
         }),
         []
     );
+}
+
+/// The app's own `expiration` may be as far as a `Date` goes: the wake timer is clamped to what
+/// `setTimeout` holds and armed again when it fires.
+#[test]
+fn an_expiration_in_the_far_future_arms_the_longest_timer_again_and_again() {
+    let (mut shell, first) = Shell::started(settings(), false, LATEST);
+    let longest = |commands: &[Command<()>]| {
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::ArmWake { in_ms } if *in_ms == MAX_TIMER_MS))
+    };
+    assert!(longest(&first), "{first:?}");
     // The wake timer fires after its 24.8 days: nothing is due, it is armed again.
     shell.pass(i64::from(MAX_TIMER_MS));
     let woke = shell.feed(Input::Wake);
     assert!(!woke.contains(&Command::Begin));
-    assert!(woke
+    assert!(longest(&woke), "{woke:?}");
+    assert_eq!(
+        shell.machine.status(shell.now.wall).expires_at,
+        Some(LATEST)
+    );
+}
+
+/// A token shared while this tab waited for the lock, dead by the time the lock came: the
+/// provider is asked rather than the embed handed a dead token.
+#[test]
+fn a_shared_token_that_died_while_the_lock_was_awaited_is_not_applied() {
+    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    shell.pass(HELLO_WAIT_MS);
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&begun, "after"),
+    });
+    let lock = ticket_of(&locking, "lock");
+    // Shared while the lock is awaited (the phase takes it under the lock, not at once).
+    let shared = shell.feed(Input::PeerToken {
+        token: "short".into(),
+        expires_at: T0 + 10 * MINUTE,
+    });
+    assert_eq!(shared, []);
+    shell.pass(20 * MINUTE);
+    let granted = shell.feed(Input::LockGranted { ticket: lock });
+    assert!(
+        granted
+            .iter()
+            .any(|c| matches!(c, Command::CallProvider { .. })),
+        "{granted:?}"
+    );
+    assert!(!granted
         .iter()
-        .any(|c| matches!(c, Command::ArmWake { in_ms } if *in_ms == MAX_TIMER_MS)));
+        .any(|c| matches!(c, Command::SetToken { .. })));
 }
 
 #[test]
