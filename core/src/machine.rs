@@ -415,8 +415,10 @@ impl<C: Default> Machine<C> {
     /// The new token: another tab's when it shared one (re-checked under the lock: the tab that
     /// held it before may have), else the provider's, under the lock when there are other tabs.
     fn obtain(&mut self, now: &impl Senses) {
-        // One that died while this tab waited is no use.
-        let shared = self.shared.take().filter(|(_, at)| *at > now.wall());
+        // One that died while this tab waited, or is older than what the embeds hold, is no use.
+        let held = self.schedule.expires_at();
+        let useful = |at: Millis| at > now.wall() && held.is_none_or(|held| at > held);
+        let shared = self.shared.take().filter(|(_, at)| useful(*at));
         if shared.is_none() && self.peers && !self.lock {
             let ticket = self.next_phase(Phase::Locking);
             return self.push(Command::RequestLock { ticket });
@@ -594,16 +596,17 @@ impl<C: Default> Machine<C> {
         let Some((token, expires_at)) = attempt.token else {
             return;
         };
-        if self.peers && attempt.reason != Reason::Shared {
+        let publish = self.peers && attempt.reason != Reason::Shared;
+        if publish {
             self.push(Command::Publish {
                 token: token.clone(),
                 expires_at,
             });
         }
         if std::mem::take(&mut self.lock) {
-            self.push(Command::ReleaseLock {
-                linger_ms: LOCK_LINGER_MS,
-            });
+            // Kept a moment only after publishing: the next tab must not get the lock first.
+            let linger_ms = if publish { LOCK_LINGER_MS } else { 0 };
+            self.push(Command::ReleaseLock { linger_ms });
         }
         let attempts = self.schedule.failures() + 1;
         self.schedule.succeeded(now.wall(), expires_at);
@@ -669,8 +672,9 @@ impl<C: Default> Machine<C> {
         }
         self.shared = Some((token, expires_at));
         match self.attempt.as_ref().map(|a| a.phase) {
-            // Waiting for others anyway: this is what it waited for.
-            Some(Phase::Waiting) => self.obtain(now),
+            // Waiting for others, or for the lock to ask the provider: this is what it waited
+            // for (a lock granted later is let go at once).
+            Some(Phase::Waiting | Phase::Locking) => self.obtain(now),
             Some(_) => {}
             // Taking the flight the way refreshNow() does.
             None => {

@@ -487,33 +487,63 @@ fn an_expiration_in_the_far_future_arms_the_longest_timer_again_and_again() {
     );
 }
 
-/// A token shared while this tab waited for the lock, dead by the time the lock came: the
-/// provider is asked rather than the embed handed a dead token.
+/// A token shared while this tab waits for the lock is taken at once: the tabs do not pass the
+/// lock along one by one to apply the same token.
 #[test]
-fn a_shared_token_that_died_while_the_lock_was_awaited_is_not_applied() {
+fn a_token_shared_while_the_lock_is_awaited_is_taken_at_once() {
     let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
     shell.pass(HELLO_WAIT_MS);
     let locking = shell.feed(Input::Continue {
         ticket: ticket_of(&begun, "after"),
     });
     let lock = ticket_of(&locking, "lock");
-    // Shared while the lock is awaited (the phase takes it under the lock, not at once).
+    let shared = shell.feed(Input::PeerToken {
+        token: "theirs".into(),
+        expires_at: T0 + HOUR,
+    });
+    let done = shell.feed(Input::TokenSet {
+        ticket: ticket_of(&shared, "set"),
+        results: vec![(0, Ok(true))],
+    });
+    assert_eq!(refreshed(&done), Some((T0 + HOUR, Reason::Shared)));
+    // The lock comes after all: let go at once, nothing asked.
+    let late = shell.feed(Input::LockGranted { ticket: lock });
+    assert_eq!(late, [Command::ReleaseLock { linger_ms: 0 }]);
+}
+
+/// A token shared while the provider was being asked, kept for the next attempt and dead by
+/// then: the provider is asked again, under the lock, rather than the embed handed a dead token.
+#[test]
+fn a_shared_token_that_died_before_it_was_needed_is_not_applied() {
+    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    shell.pass(HELLO_WAIT_MS);
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&begun, "after"),
+    });
+    let granted = shell.feed(Input::LockGranted {
+        ticket: ticket_of(&locking, "lock"),
+    });
+    let provider = ticket_of(&granted, "provider");
     let shared = shell.feed(Input::PeerToken {
         token: "short".into(),
         expires_at: T0 + 10 * MINUTE,
     });
-    assert_eq!(shared, []);
+    assert_eq!(shared, [], "kept: the provider is already asked");
+    shell.feed(Input::Answered {
+        ticket: provider,
+        answer: Err(Failure::new(Code::ProviderRejected, "no")),
+    });
     shell.pass(20 * MINUTE);
-    let granted = shell.feed(Input::LockGranted { ticket: lock });
+    let retry = shell.feed(Input::Wake);
+    let next = shell.feed(Input::Continue {
+        ticket: ticket_of(&retry, "after"),
+    });
     assert!(
-        granted
-            .iter()
-            .any(|c| matches!(c, Command::CallProvider { .. })),
-        "{granted:?}"
+        next.iter()
+            .any(|c| matches!(c, Command::RequestLock { .. })),
+        "{next:?}"
     );
-    assert!(!granted
-        .iter()
-        .any(|c| matches!(c, Command::SetToken { .. })));
+    assert!(!next.iter().any(|c| matches!(c, Command::SetToken { .. })));
 }
 
 #[test]
