@@ -144,6 +144,24 @@ fn to_provider(shell: &mut Shell, begun: &[Command<()>]) -> (u32, Vec<Command<()
     (ticket_of(&asked, "provider"), asked)
 }
 
+/// The delay of the wake timer armed, if one was.
+fn armed_in(commands: &[Command<()>]) -> Option<u32> {
+    commands.iter().find_map(|c| match c {
+        Command::ArmWake { in_ms } => Some(*in_ms),
+        _ => None,
+    })
+}
+
+/// Runs an attempt of a tab with peers (its `After` in `begun`) past the hello wait, up to the
+/// lock request; the lock's ticket.
+fn to_lock(shell: &mut Shell, begun: &[Command<()>]) -> u32 {
+    shell.pass(HELLO_WAIT_MS);
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(begun, "after"),
+    });
+    ticket_of(&locking, "lock")
+}
+
 /// Answers the provider and the embeds; what the last answer brought.
 fn succeed(shell: &mut Shell, provider: u32, name: &str, expires_at: Millis) -> Vec<Command<()>> {
     let set = shell.feed(Input::Answered {
@@ -470,17 +488,12 @@ fn a_peer_token_beyond_a_day_is_not_believed_and_one_within_is_taken() {
 #[test]
 fn an_expiration_in_the_far_future_arms_the_longest_timer_again_and_again() {
     let (mut shell, first) = Shell::started(settings(), false, LATEST);
-    let longest = |commands: &[Command<()>]| {
-        commands
-            .iter()
-            .any(|c| matches!(c, Command::ArmWake { in_ms } if *in_ms == MAX_TIMER_MS))
-    };
-    assert!(longest(&first), "{first:?}");
+    assert_eq!(armed_in(&first), Some(MAX_TIMER_MS));
     // The wake timer fires after its 24.8 days: nothing is due, it is armed again.
     shell.pass(i64::from(MAX_TIMER_MS));
     let woke = shell.feed(Input::Wake);
     assert!(!woke.contains(&Command::Begin));
-    assert!(longest(&woke), "{woke:?}");
+    assert_eq!(armed_in(&woke), Some(MAX_TIMER_MS));
     assert_eq!(
         shell.machine.status(shell.now.wall).expires_at,
         Some(LATEST)
@@ -492,11 +505,7 @@ fn an_expiration_in_the_far_future_arms_the_longest_timer_again_and_again() {
 #[test]
 fn a_token_shared_while_the_lock_is_awaited_is_taken_at_once() {
     let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
-    shell.pass(HELLO_WAIT_MS);
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&begun, "after"),
-    });
-    let lock = ticket_of(&locking, "lock");
+    let lock = to_lock(&mut shell, &begun);
     let shared = shell.feed(Input::PeerToken {
         token: "theirs".into(),
         expires_at: T0 + HOUR,
@@ -516,13 +525,8 @@ fn a_token_shared_while_the_lock_is_awaited_is_taken_at_once() {
 #[test]
 fn a_shared_token_that_died_before_it_was_needed_is_not_applied() {
     let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
-    shell.pass(HELLO_WAIT_MS);
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&begun, "after"),
-    });
-    let granted = shell.feed(Input::LockGranted {
-        ticket: ticket_of(&locking, "lock"),
-    });
+    let lock = to_lock(&mut shell, &begun);
+    let granted = shell.feed(Input::LockGranted { ticket: lock });
     let provider = ticket_of(&granted, "provider");
     let shared = shell.feed(Input::PeerToken {
         token: "short".into(),
@@ -549,10 +553,7 @@ fn a_shared_token_that_died_before_it_was_needed_is_not_applied() {
 #[test]
 fn a_wake_timer_that_fires_early_is_armed_again() {
     let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
-    let armed = first.iter().find_map(|c| match c {
-        Command::ArmWake { in_ms } => Some(*in_ms),
-        _ => None,
-    });
+    let armed = armed_in(&first);
     assert_eq!(armed, Some(50 * MINUTE as u32), "due 10 minutes before");
     // setTimeout fired 3 ms before Date.now() reached the moment.
     shell.pass(50 * MINUTE - 3);
@@ -677,10 +678,7 @@ fn a_clock_turned_back_while_the_token_is_handed_over_moves_its_deadline_too() {
 #[test]
 fn a_clock_turned_back_under_the_ticks_is_found_when_the_wake_timer_fires() {
     let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
-    let armed = first.iter().find_map(|c| match c {
-        Command::ArmWake { in_ms } => Some(*in_ms),
-        _ => None,
-    });
+    let armed = armed_in(&first);
     assert_eq!(
         armed,
         Some(50 * MINUTE as u32),
