@@ -4,7 +4,7 @@
 //! looked up once (each `window()` is a global lookup and an
 //! `instanceof`).
 
-use std::cell::OnceCell;
+use std::cell::Cell;
 
 use web_sys::{Document, Navigator, Performance};
 
@@ -41,9 +41,9 @@ impl Page {
         Live {
             page: self,
             wall: wall(),
-            mono: OnceCell::new(),
+            mono: Cell::new(None),
             gone: gone(sources),
-            online: OnceCell::new(),
+            online: Cell::new(None),
         }
     }
 }
@@ -52,9 +52,9 @@ impl Page {
 pub struct Live<'a> {
     page: &'a Page,
     wall: Millis,
-    mono: OnceCell<Millis>,
+    mono: Cell<Option<Millis>>,
     gone: Vec<usize>,
-    online: OnceCell<bool>,
+    online: Cell<Option<bool>>,
 }
 
 impl Senses for Live<'_> {
@@ -65,19 +65,17 @@ impl Senses for Live<'_> {
     /// `performance.now()`: cannot be set by anyone, unlike `Date.now()`. Read at most once per
     /// input, and not for an interval tick.
     fn mono(&self) -> Millis {
-        let read = || {
-            self.page
-                .performance
-                .as_ref()
-                .map_or(0, |p| p.now() as Millis)
-        };
-        *self.mono.get_or_init(read)
+        once(&self.mono, || {
+            let performance = self.page.performance.as_ref();
+            performance.map_or(0, |p| p.now() as Millis)
+        })
     }
 
     /// `false` only when the browser is sure it is offline. Read at most once per input.
     fn online(&self) -> bool {
-        let read = || self.page.navigator.as_ref().is_none_or(Navigator::on_line);
-        *self.online.get_or_init(read)
+        once(&self.online, || {
+            self.page.navigator.as_ref().is_none_or(Navigator::on_line)
+        })
     }
 
     fn hidden(&self) -> bool {
@@ -87,6 +85,13 @@ impl Senses for Live<'_> {
     fn gone(&self) -> &[usize] {
         &self.gone
     }
+}
+
+/// `read()` the first time, then what it gave (a `Cell`: `OnceCell` would bring a panic path).
+fn once<T: Copy>(cell: &Cell<Option<T>>, read: impl FnOnce() -> T) -> T {
+    let value = cell.get().unwrap_or_else(read);
+    cell.set(Some(value));
+    value
 }
 
 /// The indices of the embeds that left the page.

@@ -694,8 +694,7 @@ impl<C: Default> Machine<C> {
         // Offline matters only once the moment has come (then the `online` event re-checks),
         // so an idle check never asks.
         let wall = now.wall();
-        let ahead = self.schedule.next_wake(wall, true).filter(|&at| at > wall);
-        let next = ahead.or_else(|| self.schedule.next_wake(wall, now.online()));
+        let next = (self.schedule.next_wake(wall, true)).filter(|&at| at > wall || now.online());
         if next == self.wake {
             return; // still pending for the same moment
         }

@@ -153,9 +153,8 @@ impl Schedule {
     /// so that case is treated as sleep, where the wall clock is right.
     pub fn observe(&mut self, wall: Millis, mono: Option<Millis>) -> Option<Disturbance> {
         let last_wall = self.last_wall.replace(wall);
-        let pair =
-            mono.and_then(|mono| Some(((wall, mono), self.last_seen.replace((wall, mono))?)));
-        if let Some(((wall, mono), (then_wall, then_mono))) = pair {
+        let then = mono.and_then(|mono| self.last_seen.replace((wall, mono)));
+        if let (Some(mono), Some((then_wall, then_mono))) = (mono, then) {
             let walled = wall.saturating_sub(then_wall);
             let back = mono.saturating_sub(then_mono).saturating_sub(walled);
             if back > CLOCK_TOLERANCE {
