@@ -25,7 +25,9 @@ use crate::machine::{Machine, Settings};
 use crate::options::{self, Config};
 use crate::page::{wall, Page};
 use crate::redact::redact;
-use crate::{debug_log, embed, expiration, expiration_value, js_number, provider, registry};
+use crate::{
+    debug_log, embed, expiration, expiration_value, js_number, provider, registry, timeout,
+};
 use crate::{jwt_claims, Millis};
 
 /// Keeps an embedded Power BI item's access token fresh. See the README for the options.
@@ -414,7 +416,8 @@ impl Inner {
                 let lock = self.flight.borrow_mut().lock.take();
                 if let (Some(lock), true) = (lock, linger_ms > 0) {
                     spawn(async move {
-                        gloo_timers::future::TimeoutFuture::new(linger_ms).await;
+                        let (linger, _timer) = timeout::sleep(linger_ms);
+                        let _ = wasm_bindgen_futures::JsFuture::from(linger).await;
                         drop(lock);
                     });
                 }
