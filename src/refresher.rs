@@ -6,7 +6,7 @@
 //! `start()` and `stop()` is one value, [`Running`]; what one refresh holds (abort signal, lock,
 //! timer) is another, [`Flight`]. Dropping them undoes everything they armed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::{Interval, Timeout};
@@ -48,7 +48,7 @@ pub struct Inner {
     /// `accessTokenProvider`, made on first use; holds the refresher weakly.
     hook: RefCell<Option<Closure<dyn FnMut() -> Promise>>>,
     running: RefCell<Option<Running>>,
-    flight: RefCell<Flight>,
+    flight: Flight,
     page: Page,
 }
 
@@ -62,12 +62,13 @@ struct Running {
     wake: Option<Timeout>,
 }
 
-/// What the refresh in flight holds.
+/// What the refresh in flight holds. Cells, not a `RefCell`: each field is only ever set or
+/// taken whole, which cannot fail (no borrow check and its panic path: bytes).
 #[derive(Default)]
 struct Flight {
-    abort: Option<AbortController>,
-    lock: Option<Held>,
-    timer: Option<Timeout>,
+    abort: Cell<Option<AbortController>>,
+    lock: Cell<Option<Held>>,
+    timer: Cell<Option<Timeout>>,
 }
 
 /// A promise waiting for the refresh in flight.
@@ -112,7 +113,7 @@ impl TokenRefresher {
                 waiters: RefCell::default(),
                 hook: RefCell::new(None),
                 running: RefCell::new(None),
-                flight: RefCell::default(),
+                flight: Flight::default(),
                 page,
             }),
         })
@@ -334,8 +335,9 @@ impl Inner {
     }
 
     fn signal(&self) -> web_sys::AbortSignal {
-        let flight = self.flight.borrow();
-        let signal = flight.abort.as_ref().map(AbortController::signal);
+        let abort = self.flight.abort.take();
+        let signal = abort.as_ref().map(AbortController::signal);
+        self.flight.abort.set(abort);
         signal.unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
     }
 
@@ -343,13 +345,13 @@ impl Inner {
         let weak = Rc::downgrade(self);
         match command {
             Command::CheckSoon => soon(weak, Input::Check),
-            Command::Begin => self.flight.borrow_mut().abort = AbortController::new().ok(),
+            Command::Begin => self.flight.abort.set(AbortController::new().ok()),
             Command::After { ticket, ms: 0 } => soon(weak, Input::Continue { ticket }),
             Command::After { ticket, ms } => {
                 let timer = Timeout::new(ms, move || {
                     with(&weak, |inner| inner.feed(Input::Continue { ticket }))
                 });
-                self.flight.borrow_mut().timer = Some(timer);
+                self.flight.timer.set(Some(timer));
             }
             Command::RequestLock { ticket } => {
                 let (peers, signal) = (self.peers(), self.signal());
@@ -364,7 +366,7 @@ impl Inner {
                         return;
                     }
                     with(&weak, |inner| {
-                        inner.flight.borrow_mut().lock = held;
+                        inner.flight.lock.set(held);
                         inner.feed(Input::LockGranted { ticket });
                     });
                 });
@@ -407,13 +409,13 @@ impl Inner {
                 })
             }
             Command::Abort => {
-                let abort = self.flight.borrow_mut().abort.take();
+                let abort = self.flight.abort.take();
                 if let Some(abort) = abort {
                     abort.abort();
                 }
             }
             Command::ReleaseLock { linger_ms } => {
-                let lock = self.flight.borrow_mut().lock.take();
+                let lock = self.flight.lock.take();
                 if let (Some(lock), true) = (lock, linger_ms > 0) {
                     spawn(async move {
                         let (linger, _timer) = timeout::sleep(linger_ms);
@@ -456,7 +458,7 @@ impl Inner {
             Command::Stopped => {
                 // Dropped outside the borrows: clearing a timer or closing a channel runs JS.
                 let running = self.running.borrow_mut().take();
-                let timer = self.flight.borrow_mut().timer.take();
+                let timer = self.flight.timer.take();
                 drop((running, timer));
                 registry::release(self);
             }
