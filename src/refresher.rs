@@ -157,17 +157,13 @@ impl TokenRefresher {
     /// other name.
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: Function) -> Result<(), JsValue> {
-        let name = event_name(&name)?;
-        self.inner.handlers.borrow_mut().add(name, handler);
-        Ok(())
+        self.inner.listen(&name, handler, true)
     }
 
     /// Removes a handler added with `on`.
     #[wasm_bindgen(skip_typescript)]
-    pub fn off(&self, name: JsValue, handler: &Function) -> Result<(), JsValue> {
-        let name = event_name(&name)?;
-        self.inner.handlers.borrow_mut().remove(name, handler);
-        Ok(())
+    pub fn off(&self, name: JsValue, handler: Function) -> Result<(), JsValue> {
+        self.inner.listen(&name, handler, false)
     }
 
     /// A snapshot: running or not, the current token's expiration, failures in a row, ...
@@ -611,6 +607,18 @@ impl Inner {
                 self.log("an event handler threw", &thrown);
             }
         }
+    }
+
+    /// `on` (`add`) and `off` in one body: the name is checked once for both (bytes).
+    fn listen(&self, name: &JsValue, handler: Function, add: bool) -> Result<(), JsValue> {
+        let name = event_name(name)?;
+        let mut handlers = self.handlers.borrow_mut();
+        if add {
+            handlers.add(name, handler);
+        } else {
+            handlers.remove(name, &handler);
+        }
+        Ok(())
     }
 
     fn log(&self, message: &str, detail: &JsValue) {
