@@ -25,7 +25,7 @@ import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
-import { stripDocComments } from "../scripts/glue-docs.mjs";
+import { stripComments } from "../scripts/glue-comments.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -133,9 +133,9 @@ function build(crate) {
   wasmPack(crate, "bundler", SHIPPED_PKG, targetDir);
   // The floor always comes from the working tree (an older commit may not have it).
   wasmPack(join(BENCH, "floor"), "bundler", FLOOR_PKG, join(ROOT, "target", "bench-floor-cargo"));
-  // The glue as the package ships it: without the doc comments (scripts/package-json.mjs).
+  // The glue as the package ships it: without its comments (scripts/package-json.mjs).
   for (const dir of [WEB_PKG, SHIPPED_PKG, FLOOR_PKG]) {
-    stripDocComments(readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f)));
+    stripComments(readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f)));
   }
 }
 
