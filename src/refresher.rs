@@ -94,7 +94,9 @@ impl TokenRefresher {
     /// Checks the options and throws a `TypeError` on a mistake; starts nothing.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Options) -> Result<TokenRefresher, JsValue> {
-        console_error_panic_hook::set_once();
+        // Set on every construction rather than with `set_once`: the same hook each time, and no
+        // `std::sync::Once` (bytes).
+        std::panic::set_hook(Box::new(console_error_panic_hook::hook));
         let config = options::read(&options)?;
         let settings = Settings {
             policy: config.policy,
