@@ -50,6 +50,8 @@ pub struct Inner {
     running: RefCell<Option<Running>>,
     flight: Flight,
     page: Page,
+    /// Itself, while started (`registry`).
+    kept: registry::Kept,
 }
 
 /// What runs between `start()` and `stop()`; dropping it clears the timers, removes the
@@ -117,6 +119,7 @@ impl TokenRefresher {
                 running: RefCell::new(None),
                 flight: Flight::default(),
                 page,
+                kept: registry::Kept::default(),
             }),
         })
     }
@@ -267,7 +270,7 @@ impl Inner {
         let Some(document) = window.document() else {
             return;
         };
-        registry::keep(self);
+        self.kept.keep(self);
         let weak = Rc::downgrade(self);
         let feeds = |input: fn() -> Input<JsValue>| {
             let weak = weak.clone();
@@ -458,7 +461,7 @@ impl Inner {
                 let running = self.running.borrow_mut().take();
                 let timer = self.flight.timer.take();
                 drop((running, timer));
-                registry::release(self);
+                self.kept.release();
             }
             Command::Log { message, detail } => {
                 let detail = match detail {
