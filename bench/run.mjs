@@ -25,6 +25,7 @@ import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
+import { stripComments } from "../scripts/glue-comments.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -140,6 +141,10 @@ function build(crate) {
   // The floor always comes from the working tree (an older commit may not have it).
   wasmPack(join(BENCH, "floor"), "bundler", FLOOR_PKG, join(ROOT, "target", "bench-floor-cargo"));
   wasmPack(join(BENCH, "floor"), "web", FLOOR_WEB, join(ROOT, "target", "bench-floor-cargo"));
+  // The glue as the package ships it: without its comments (scripts/package-json.mjs).
+  for (const dir of [WEB_PKG, SHIPPED_PKG, FLOOR_PKG, FLOOR_WEB]) {
+    stripComments(readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f)));
+  }
 }
 
 function wasmPack(crate, target, dir, targetDir) {
@@ -148,6 +153,10 @@ function wasmPack(crate, target, dir, targetDir) {
     PATH: [join(ROOT, "node_modules", ".bin"), join(ROOT, ".tools", "bin"), join(os.homedir(), ".cargo", "bin"), process.env.PATH].join(":"),
   };
   if (targetDir) env.CARGO_TARGET_DIR = targetDir;
+  // Trimmed panic locations, LLVM's inlining and unrolling thresholds, as scripts/build.sh builds the package.
+  const registry = join(process.env.CARGO_HOME ?? join(os.homedir(), ".cargo"), "registry", "src");
+  const remap = [`${registry}/`, `${registry}/index.crates.io-1949cf8c6b5b557f/`].map((p) => `--remap-path-prefix=${p}=`);
+  env.RUSTFLAGS = [process.env.RUSTFLAGS, ...remap, "-C llvm-args=--inline-threshold=12", "-C llvm-args=--unroll-threshold=0"].filter(Boolean).join(" ");
   say(`wasm-pack build --release --target ${target} → ${dir.slice(ROOT.length)}`);
   try {
     execFileSync("wasm-pack", ["--quiet", "build", "--release", "--target", target, "--mode", "no-install", "--out-dir", dir], {

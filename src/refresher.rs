@@ -6,7 +6,7 @@
 //! `start()` and `stop()` is one value, [`Running`]; what one refresh holds (abort signal, lock,
 //! timer) is another, [`Flight`]. Dropping them undoes everything they armed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::{Interval, Timeout};
@@ -25,7 +25,9 @@ use crate::machine::{Machine, Settings};
 use crate::options::{self, Config};
 use crate::page::{wall, Page};
 use crate::redact::redact;
-use crate::{debug_log, embed, expiration, expiration_value, js_number, provider, registry};
+use crate::{
+    debug_log, embed, expiration, expiration_value, js_number, provider, registry, timeout,
+};
 use crate::{jwt_claims, Millis};
 
 /// Keeps an embedded Power BI item's access token fresh. See the README for the options.
@@ -46,8 +48,10 @@ pub struct Inner {
     /// `accessTokenProvider`, made on first use; holds the refresher weakly.
     hook: RefCell<Option<Closure<dyn FnMut() -> Promise>>>,
     running: RefCell<Option<Running>>,
-    flight: RefCell<Flight>,
+    flight: Flight,
     page: Page,
+    /// Itself, while started (`registry`).
+    kept: registry::Kept,
 }
 
 /// What runs between `start()` and `stop()`; dropping it clears the timers, removes the
@@ -60,12 +64,13 @@ struct Running {
     wake: Option<Timeout>,
 }
 
-/// What the refresh in flight holds.
+/// What the refresh in flight holds. Cells, not a `RefCell`: each field is only ever set or
+/// taken whole, which cannot fail (no borrow check and its panic path: bytes).
 #[derive(Default)]
 struct Flight {
-    abort: Option<AbortController>,
-    lock: Option<Held>,
-    timer: Option<Timeout>,
+    abort: Cell<Option<AbortController>>,
+    lock: Cell<Option<Held>>,
+    timer: Cell<Option<Timeout>>,
 }
 
 /// A promise waiting for the refresh in flight.
@@ -91,7 +96,9 @@ impl TokenRefresher {
     /// Checks the options and throws a `TypeError` on a mistake; starts nothing.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Options) -> Result<TokenRefresher, JsValue> {
-        console_error_panic_hook::set_once();
+        // Set on every construction rather than with `set_once`: the same hook each time, and no
+        // `std::sync::Once` (bytes).
+        std::panic::set_hook(Box::new(console_error_panic_hook::hook));
         let config = options::read(&options)?;
         let settings = Settings {
             policy: config.policy,
@@ -110,8 +117,9 @@ impl TokenRefresher {
                 waiters: RefCell::default(),
                 hook: RefCell::new(None),
                 running: RefCell::new(None),
-                flight: RefCell::default(),
+                flight: Flight::default(),
                 page,
+                kept: registry::Kept::default(),
             }),
         })
     }
@@ -154,17 +162,13 @@ impl TokenRefresher {
     /// other name.
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, name: JsValue, handler: Function) -> Result<(), JsValue> {
-        let name = event_name(&name)?;
-        self.inner.handlers.borrow_mut().add(name, handler);
-        Ok(())
+        self.inner.listen(&name, handler, true)
     }
 
     /// Removes a handler added with `on`.
     #[wasm_bindgen(skip_typescript)]
-    pub fn off(&self, name: JsValue, handler: &Function) -> Result<(), JsValue> {
-        let name = event_name(&name)?;
-        self.inner.handlers.borrow_mut().remove(name, handler);
-        Ok(())
+    pub fn off(&self, name: JsValue, handler: Function) -> Result<(), JsValue> {
+        self.inner.listen(&name, handler, false)
     }
 
     /// A snapshot: running or not, the current token's expiration, failures in a row, ...
@@ -266,7 +270,7 @@ impl Inner {
         let Some(document) = window.document() else {
             return;
         };
-        registry::keep(self);
+        self.kept.keep(self);
         let weak = Rc::downgrade(self);
         let feeds = |input: fn() -> Input<JsValue>| {
             let weak = weak.clone();
@@ -332,8 +336,9 @@ impl Inner {
     }
 
     fn signal(&self) -> web_sys::AbortSignal {
-        let flight = self.flight.borrow();
-        let signal = flight.abort.as_ref().map(AbortController::signal);
+        let abort = self.flight.abort.take();
+        let signal = abort.as_ref().map(AbortController::signal);
+        self.flight.abort.set(abort);
         signal.unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
     }
 
@@ -341,13 +346,13 @@ impl Inner {
         let weak = Rc::downgrade(self);
         match command {
             Command::CheckSoon => soon(weak, Input::Check),
-            Command::Begin => self.flight.borrow_mut().abort = AbortController::new().ok(),
+            Command::Begin => self.flight.abort.set(AbortController::new().ok()),
             Command::After { ticket, ms: 0 } => soon(weak, Input::Continue { ticket }),
             Command::After { ticket, ms } => {
                 let timer = Timeout::new(ms, move || {
                     with(&weak, |inner| inner.feed(Input::Continue { ticket }))
                 });
-                self.flight.borrow_mut().timer = Some(timer);
+                self.flight.timer.set(Some(timer));
             }
             Command::RequestLock { ticket } => {
                 let (peers, signal) = (self.peers(), self.signal());
@@ -362,7 +367,7 @@ impl Inner {
                         return;
                     }
                     with(&weak, |inner| {
-                        inner.flight.borrow_mut().lock = held;
+                        inner.flight.lock.set(held);
                         inner.feed(Input::LockGranted { ticket });
                     });
                 });
@@ -405,16 +410,17 @@ impl Inner {
                 })
             }
             Command::Abort => {
-                let abort = self.flight.borrow_mut().abort.take();
+                let abort = self.flight.abort.take();
                 if let Some(abort) = abort {
                     abort.abort();
                 }
             }
             Command::ReleaseLock { linger_ms } => {
-                let lock = self.flight.borrow_mut().lock.take();
+                let lock = self.flight.lock.take();
                 if let (Some(lock), true) = (lock, linger_ms > 0) {
                     spawn(async move {
-                        gloo_timers::future::TimeoutFuture::new(linger_ms).await;
+                        let (linger, _timer) = timeout::sleep(linger_ms);
+                        let _ = wasm_bindgen_futures::JsFuture::from(linger).await;
                         drop(lock);
                     });
                 }
@@ -453,9 +459,9 @@ impl Inner {
             Command::Stopped => {
                 // Dropped outside the borrows: clearing a timer or closing a channel runs JS.
                 let running = self.running.borrow_mut().take();
-                let timer = self.flight.borrow_mut().timer.take();
+                let timer = self.flight.timer.take();
                 drop((running, timer));
-                registry::release(self);
+                self.kept.release();
             }
             Command::Log { message, detail } => {
                 let detail = match detail {
@@ -606,6 +612,18 @@ impl Inner {
                 self.log("an event handler threw", &thrown);
             }
         }
+    }
+
+    /// `on` (`add`) and `off` in one body: the name is checked once for both (bytes).
+    fn listen(&self, name: &JsValue, handler: Function, add: bool) -> Result<(), JsValue> {
+        let name = event_name(name)?;
+        let mut handlers = self.handlers.borrow_mut();
+        if add {
+            handlers.add(name, handler);
+        } else {
+            handlers.remove(name, &handler);
+        }
+        Ok(())
     }
 
     fn log(&self, message: &str, detail: &JsValue) {

@@ -1,38 +1,43 @@
 //! Started refreshers, kept alive here rather than by the page.
 //!
 //! wasm-bindgen frees an exported object when JavaScript drops its last reference to it. A
-//! started refresher must go on until `stop()`, like a `setInterval` would, so `start()` puts a
-//! strong reference here and `stop()` takes it out. Timers and listeners hold only weak ones.
+//! started refresher must go on until `stop()`, like a `setInterval` would, so `start()` has it
+//! hold a strong reference to itself and `stop()` takes that out: a cycle on purpose, and only
+//! while it runs. Timers and listeners hold only weak ones. Rather than a list of all of them in a
+//! `thread_local!`, whose access checks cost bytes; a counter says how many there are.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::refresher::Inner;
 
-thread_local! {
-    static STARTED: RefCell<Vec<Rc<Inner>>> = const { RefCell::new(Vec::new()) };
-}
+/// How many refreshers are started (single-threaded: the atomic is only a safe `static`).
+static STARTED: AtomicUsize = AtomicUsize::new(0);
 
-pub fn keep(inner: &Rc<Inner>) {
-    STARTED.with_borrow_mut(|all| {
-        if !all.iter().any(|x| Rc::ptr_eq(x, inner)) {
-            all.push(Rc::clone(inner));
+/// A refresher's hold on itself while started.
+#[derive(Default)]
+pub struct Kept(Cell<Option<Rc<Inner>>>);
+
+impl Kept {
+    pub fn keep(&self, inner: &Rc<Inner>) {
+        let held = self.0.replace(Some(Rc::clone(inner)));
+        if held.is_none() {
+            STARTED.fetch_add(1, Relaxed);
         }
-    });
-}
+    }
 
-pub fn release(inner: &Inner) {
-    // Dropped after the borrow ends: a drop may run JavaScript (clearInterval).
-    let released = STARTED.with_borrow_mut(|all| {
-        let at = all
-            .iter()
-            .position(|x| core::ptr::eq(Rc::as_ptr(x), inner))?;
-        Some(all.swap_remove(at))
-    });
-    drop(released);
+    pub fn release(&self) {
+        // Dropped after the count: a drop may run JavaScript (clearInterval).
+        let released = self.0.take();
+        if released.is_some() {
+            STARTED.fetch_sub(1, Relaxed);
+        }
+        drop(released);
+    }
 }
 
 /// How many refreshers are started; for tests.
 pub fn started() -> usize {
-    STARTED.with_borrow(Vec::len)
+    STARTED.load(Relaxed)
 }

@@ -1678,7 +1678,7 @@ async fn on_rejects_unknown_names_and_off_removes_a_handler() {
         );
         c.ok(
             &format!("off({name:?}) throws"),
-            r.off(name.into(), &fake.recorder()).is_err(),
+            r.off(name.into(), fake.recorder()).is_err(),
         );
     }
     let removed = fake.recorder();
@@ -1686,7 +1686,7 @@ async fn on_rejects_unknown_names_and_off_removes_a_handler() {
     r.on("refreshed".into(), removed.clone()).unwrap();
     r.on("refreshed".into(), kept.clone()).unwrap();
     r.on("refreshed".into(), kept.clone()).unwrap(); // twice: like addEventListener, once
-    r.off("refreshed".into(), &removed).unwrap();
+    r.off("refreshed".into(), removed).unwrap();
     fake.answer_token("tok-1", now() + HOUR, "iso");
     let ok = JsFuture::from(r.refresh_now()).await;
     c.eq("refreshNow", ok.ok(), Some(true.into()));

@@ -10,7 +10,7 @@ const pkg = new URL("../pkg/", import.meta.url);
 // A ratchet: never raised, lowered to each new figure (README "Size"; the targets live in the
 // bench). The same source has built a few bytes apart (44,815 and 44,817 B), so the budget sits
 // 0.1 % above the last figure rather than on it.
-const BUDGET = Number(process.env.SIZE_BUDGET_BYTES ?? 44_860);
+const BUDGET = Number(process.env.SIZE_BUDGET_BYTES ?? 39_850);
 
 test(`shipped .wasm + JS glue is at most ${BUDGET} bytes gzipped`, () => {
   const shipped = readdirSync(pkg).filter((f) => /\.(wasm|js)$/.test(f));
