@@ -277,17 +277,20 @@ impl Inner {
             move || with(&weak, |inner| inner.feed(input()))
         };
         let interval = Interval::new(self.config.check_interval_ms, feeds(|| Input::Tick));
-        let on = |target: &web_sys::EventTarget, name: &'static str, input: fn() -> Input<_>| {
-            let feed = feeds(input);
-            EventListener::new(target, name, move |_| feed())
-        };
-        let mut listeners = vec![
-            on(&document, "visibilitychange", || Input::VisibilityChanged),
-            on(&document, "resume", || Input::Check),
-            on(&window, "pageshow", || Input::Check),
-            on(&window, "focus", || Input::Check),
-            on(&window, "online", || Input::Online),
+        let (document, window): (&web_sys::EventTarget, _) = (&document, &window);
+        let page: [(_, _, fn() -> Input<_>); 5] = [
+            (document, "visibilitychange", || Input::VisibilityChanged),
+            (document, "resume", || Input::Check),
+            (window, "pageshow", || Input::Check),
+            (window, "focus", || Input::Check),
+            (window, "online", || Input::Online),
         ];
+        let mut listeners: Vec<_> = (page.into_iter())
+            .map(|(target, name, input)| {
+                let feed = feeds(input);
+                EventListener::new(target, name, move |_| feed())
+            })
+            .collect();
         // powerbi-client dispatches the embed's events on its element; `TokenExpired` there
         // means the report is already dead, whatever this clock says.
         for element in self.config.sources.iter().filter_map(embed::element) {
