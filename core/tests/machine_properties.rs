@@ -178,9 +178,13 @@ impl Harness {
             Input::LockGranted { .. } => self.lock_held = true,
             _ => {}
         }
-        // The wall clock turned back moves the schedule's deadlines with it (Schedule::observe).
+        // The wall clock turned back moves the schedule's deadlines with it (Schedule::observe),
+        // as seen by the inputs that read both clocks (every one but the interval's tick).
         let (wall, mono) = (self.now.wall, self.now.mono);
-        if let Some((last_wall, last_mono)) = self.last_seen.replace((wall, mono)) {
+        let both = !matches!(input, Input::Tick);
+        if let Some((last_wall, last_mono)) =
+            both.then(|| self.last_seen.replace((wall, mono))).flatten()
+        {
             let back = (mono - last_mono) - (wall - last_wall);
             if back > CLOCK_TOLERANCE {
                 self.last_auto = self.last_auto.map(|at| at - back);
