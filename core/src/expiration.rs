@@ -1,13 +1,12 @@
 //! Every form an expiration arrives in, turned into milliseconds since the epoch — or a reason
 //! why not that a developer can act on.
 
+use crate::js_number::LATEST;
 use crate::{rfc3339, Millis};
 
 /// 2000-01-01T00:00:00Z. An expiration before it is a mistake, most often seconds given
 /// where milliseconds were meant.
 const EARLIEST: f64 = 946_684_800_000.0;
-/// The largest instant a JavaScript `Date` can hold.
-const LATEST: f64 = 8_640_000_000_000_000.0;
 /// A count of seconds from 2000 up to this one (the year 5138) is read as seconds when
 /// milliseconds were expected; as milliseconds it would be a date in 1973.
 const SECONDS_BELOW: f64 = 100_000_000_000.0;
@@ -55,7 +54,7 @@ pub fn from_millis(ms: f64) -> Result<Millis, ExpirationError> {
         Err(ExpirationError::NotFinite)
     } else if (EARLIEST / 1000.0..SECONDS_BELOW).contains(&ms) {
         Err(ExpirationError::LooksLikeSeconds)
-    } else if !(EARLIEST..=LATEST).contains(&ms) {
+    } else if !(EARLIEST..=LATEST as f64).contains(&ms) {
         Err(ExpirationError::OutOfRange)
     } else {
         Ok(ms as Millis)
@@ -94,7 +93,7 @@ mod tests {
         assert_eq!(from_millis(1_764_324_000_000.0), Ok(1_764_324_000_000));
         assert_eq!(from_millis(1_764_324_000_000.7), Ok(1_764_324_000_000));
         assert_eq!(from_millis(EARLIEST), Ok(946_684_800_000));
-        assert_eq!(from_millis(LATEST), Ok(8_640_000_000_000_000));
+        assert_eq!(from_millis(LATEST as f64), Ok(8_640_000_000_000_000));
     }
 
     #[test]
@@ -112,7 +111,7 @@ mod tests {
         assert_eq!(from_millis(42.0), Err(OutOfRange));
         assert_eq!(from_millis(-1.0), Err(OutOfRange));
         assert_eq!(from_millis(EARLIEST - 1.0), Err(OutOfRange));
-        assert_eq!(from_millis(LATEST + 1.0), Err(OutOfRange));
+        assert_eq!(from_millis(LATEST as f64 + 1.0), Err(OutOfRange));
     }
 
     #[test]
