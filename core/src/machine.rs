@@ -332,10 +332,8 @@ impl<C: Default> Machine<C> {
                 expired_for,
             });
         }
-        // `navigator.onLine` is asked only where it decides: an automatic refresh that is due.
-        let online = manual || !self.schedule.due(now.wall()) || now.online();
-        let trigger = Trigger { manual, online };
-        if let Some(reason) = self.schedule.poll(now.wall(), trigger) {
+        let trigger = Trigger { manual };
+        if let Some(reason) = self.schedule.poll(now.wall(), trigger, || now.online()) {
             self.begin(now, reason);
         }
         self.arm_wake(now);
@@ -416,9 +414,7 @@ impl<C: Default> Machine<C> {
     /// held it before may have), else the provider's, under the lock when there are other tabs.
     fn obtain(&mut self, now: &impl Senses) {
         // One that died while this tab waited, or is older than what the embeds hold, is no use.
-        let held = self.schedule.expires_at();
-        let useful = |at: Millis| at > now.wall() && held.is_none_or(|held| at > held);
-        let shared = self.shared.take().filter(|(_, at)| useful(*at));
+        let shared = self.shared.take().filter(|(_, at)| self.newer(now, *at));
         if shared.is_none() && self.peers && !self.lock {
             let ticket = self.next_phase(Phase::Locking);
             return self.push(Command::RequestLock { ticket });
@@ -660,14 +656,13 @@ impl<C: Default> Machine<C> {
     /// A newer token from another tab is applied here without a provider call, or picked up by
     /// the refresh in flight.
     fn peer_token(&mut self, now: &impl Senses, token: String, expires_at: Millis) {
-        let newer = self.schedule.expires_at().is_none_or(|at| expires_at > at);
         let longest = self
             .schedule
             .lifetime()
             .unwrap_or(0)
             .max(SHARED_LIFETIME_CAP_MS);
         let believable = expires_at <= now.wall().saturating_add(longest);
-        if !self.peers || !newer || !believable || expires_at <= now.wall() || token.is_empty() {
+        if !self.peers || !self.newer(now, expires_at) || !believable || token.is_empty() {
             return;
         }
         self.shared = Some((token, expires_at));
@@ -678,7 +673,11 @@ impl<C: Default> Machine<C> {
             Some(_) => {}
             // Taking the flight the way refreshNow() does.
             None => {
-                if self.schedule.poll(now.wall(), Trigger::MANUAL).is_some() {
+                if self
+                    .schedule
+                    .poll(now.wall(), Trigger::MANUAL, || true)
+                    .is_some()
+                {
                     self.begin(now, Reason::Shared);
                 }
                 self.arm_wake(now);
@@ -686,15 +685,19 @@ impl<C: Default> Machine<C> {
         }
     }
 
+    /// A token expiring at `expires_at` is still worth having: alive, and newer than what the
+    /// embeds hold.
+    fn newer(&self, now: &impl Senses, expires_at: Millis) -> bool {
+        let held = self.schedule.expires_at();
+        expires_at > now.wall() && held.is_none_or(|at| expires_at > at)
+    }
+
     /// Points the wake timer at the schedule's next moment, while running.
     fn arm_wake(&mut self, now: &impl Senses) {
         if !self.running {
             return;
         }
-        // Offline matters only once the moment has come (then the `online` event re-checks),
-        // so an idle check never asks.
-        let wall = now.wall();
-        let next = (self.schedule.next_wake(wall, true)).filter(|&at| at > wall || now.online());
+        let next = self.schedule.next_wake(now.wall(), || now.online());
         if next == self.wake {
             return; // still pending for the same moment
         }

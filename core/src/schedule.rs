@@ -60,24 +60,11 @@ pub struct Trigger {
     /// `refreshNow()`: skips the margin, the retry delay, the gap and the offline pause, never
     /// the single flight.
     pub manual: bool,
-    /// `navigator.onLine`; while it is false no automatic attempt is made (they would only fail
-    /// and push the next retry further away).
-    pub online: bool,
 }
 
 impl Trigger {
-    pub const AUTO: Self = Self {
-        manual: false,
-        online: true,
-    };
-    pub const MANUAL: Self = Self {
-        manual: true,
-        online: true,
-    };
-    pub const OFFLINE: Self = Self {
-        manual: false,
-        online: false,
-    };
+    pub const AUTO: Self = Self { manual: false };
+    pub const MANUAL: Self = Self { manual: true };
 }
 
 /// Something [`Schedule::observe`] noticed between two checks.
@@ -192,20 +179,26 @@ impl Schedule {
 
     /// Called by every trigger. `Some(reason)` means a refresh starts now: the schedule counts it
     /// as in flight until [`succeeded`](Self::succeeded), [`failed`](Self::failed) or
-    /// [`abandoned`](Self::abandoned). Never two at once.
-    pub fn poll(&mut self, now: Millis, trigger: Trigger) -> Option<Reason> {
+    /// [`abandoned`](Self::abandoned). Never two at once. `online()` (`navigator.onLine`) is
+    /// asked only where it decides, an automatic refresh that is due: while it is false none
+    /// is made (it would only fail and push the next retry further away).
+    pub fn poll(
+        &mut self,
+        now: Millis,
+        trigger: Trigger,
+        online: impl FnOnce() -> bool,
+    ) -> Option<Reason> {
         if self.in_flight {
             return None;
         }
         let reason = self.reason(now);
         let reason = if trigger.manual {
             reason.or(Some(Reason::Manual))
-        } else if !trigger.online || self.earliest_retry().is_some_and(|at| now < at) {
+        } else if reason.is_none() || self.earliest_retry().is_some_and(|at| now < at) || !online()
+        {
             None
         } else {
-            if reason.is_some() {
-                self.last_start = Some(now);
-            }
+            self.last_start = Some(now);
             reason
         };
         self.in_flight = reason.is_some();
@@ -222,12 +215,6 @@ impl Schedule {
         }
     }
 
-    /// Whether an automatic [`poll`](Self::poll) at `now` could start a refresh if online: what
-    /// decides whether `navigator.onLine` matters.
-    pub fn due(&self, now: Millis) -> bool {
-        !self.in_flight && self.reason(now).is_some()
-    }
-
     /// The earliest an automatic refresh may start, by the retry delay and the minimum gap.
     fn earliest_retry(&self) -> Option<Millis> {
         let gap_end = self
@@ -237,15 +224,18 @@ impl Schedule {
     }
 
     /// When the shell should check next, by its one-shot timer: the due time, pushed back by a
-    /// retry delay or the minimum gap. `None` while a refresh is in flight (its end re-arms)
-    /// or offline (`online` re-checks). One-shot timers armed from an event or a promise are
-    /// barely throttled in hidden tabs, unlike the interval (once a minute in Chrome).
-    pub fn next_wake(&self, now: Millis, online: bool) -> Option<Millis> {
-        if self.in_flight || !online {
+    /// retry delay or the minimum gap. `None` while a refresh is in flight (its end re-arms),
+    /// or when the moment has come but `online()` is false (the `online` event re-checks); a
+    /// moment still ahead does not ask, and a timer that fires offline is not armed again.
+    /// One-shot timers armed from an event or a promise are barely throttled in hidden tabs,
+    /// unlike the interval (once a minute in Chrome).
+    pub fn next_wake(&self, now: Millis, online: impl FnOnce() -> bool) -> Option<Millis> {
+        if self.in_flight {
             return None;
         }
         let due = self.due_at().unwrap_or(now);
-        Some(due.max(self.earliest_retry().unwrap_or(due)))
+        let wake = due.max(self.earliest_retry().unwrap_or(due));
+        (wake > now || online()).then_some(wake)
     }
 
     /// Once per token: `Some(ms expired)` the first time a check finds it past its expiration.
@@ -341,7 +331,7 @@ mod tests {
     #[test]
     fn unknown_expiration_refreshes_at_once() {
         assert_eq!(
-            Schedule::new(POLICY, None).poll(NOW, Trigger::AUTO),
+            Schedule::new(POLICY, None).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Unknown)
         );
     }
@@ -350,37 +340,37 @@ mod tests {
     fn every_edge_of_the_margin() {
         let at = NOW + 10 * MIN;
         assert_eq!(
-            expiring_at(at + 1).poll(NOW, Trigger::AUTO),
+            expiring_at(at + 1).poll(NOW, Trigger::AUTO, || true),
             None,
             "1 ms outside the margin"
         );
         assert_eq!(
-            expiring_at(at).poll(NOW, Trigger::AUTO),
+            expiring_at(at).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expiring),
             "exactly at the margin"
         );
         assert_eq!(
-            expiring_at(at - 1).poll(NOW, Trigger::AUTO),
+            expiring_at(at - 1).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expiring),
             "1 ms inside"
         );
         assert_eq!(
-            expiring_at(NOW + 1).poll(NOW, Trigger::AUTO),
+            expiring_at(NOW + 1).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expiring),
             "1 ms left"
         );
         assert_eq!(
-            expiring_at(NOW).poll(NOW, Trigger::AUTO),
+            expiring_at(NOW).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expired),
             "expires this instant"
         );
         assert_eq!(
-            expiring_at(NOW - 1).poll(NOW, Trigger::AUTO),
+            expiring_at(NOW - 1).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expired),
             "1 ms ago"
         );
         assert_eq!(
-            expiring_at(NOW - 8 * 60 * MIN).poll(NOW, Trigger::AUTO),
+            expiring_at(NOW - 8 * 60 * MIN).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expired),
             "hours ago"
         );
@@ -393,11 +383,11 @@ mod tests {
             ..POLICY
         };
         assert_eq!(
-            Schedule::new(zero, Some(NOW + 1)).poll(NOW, Trigger::AUTO),
+            Schedule::new(zero, Some(NOW + 1)).poll(NOW, Trigger::AUTO, || true),
             None
         );
         assert_eq!(
-            Schedule::new(zero, Some(NOW)).poll(NOW, Trigger::AUTO),
+            Schedule::new(zero, Some(NOW)).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expired)
         );
         let half_minute = Policy {
@@ -405,11 +395,11 @@ mod tests {
             ..POLICY
         };
         assert_eq!(
-            Schedule::new(half_minute, Some(NOW + 30_001)).poll(NOW, Trigger::AUTO),
+            Schedule::new(half_minute, Some(NOW + 30_001)).poll(NOW, Trigger::AUTO, || true),
             None
         );
         assert_eq!(
-            Schedule::new(half_minute, Some(NOW + 30_000)).poll(NOW, Trigger::AUTO),
+            Schedule::new(half_minute, Some(NOW + 30_000)).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expiring)
         );
     }
@@ -417,26 +407,26 @@ mod tests {
     #[test]
     fn single_flight() {
         let mut s = expiring_at(NOW + MIN);
-        assert_eq!(s.poll(NOW, Trigger::AUTO), Some(Reason::Expiring));
+        assert_eq!(s.poll(NOW, Trigger::AUTO, || true), Some(Reason::Expiring));
         assert!(s.in_flight());
-        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), None);
+        assert_eq!(s.poll(NOW + 1, Trigger::AUTO, || true), None);
         assert_eq!(
-            s.poll(NOW + 2, Trigger::MANUAL),
+            s.poll(NOW + 2, Trigger::MANUAL, || true),
             None,
             "refreshNow joins, never starts a second call"
         );
         s.succeeded(NOW + 3, NOW + 60 * MIN);
         assert!(!s.in_flight());
-        assert_eq!(s.poll(NOW + 4, Trigger::AUTO), None);
+        assert_eq!(s.poll(NOW + 4, Trigger::AUTO, || true), None);
     }
 
     #[test]
     fn manual_refresh_of_a_fresh_token() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        assert_eq!(s.poll(NOW, Trigger::MANUAL), Some(Reason::Manual));
+        assert_eq!(s.poll(NOW, Trigger::MANUAL, || true), Some(Reason::Manual));
         let mut s = expiring_at(NOW - 1);
         assert_eq!(
-            s.poll(NOW, Trigger::MANUAL),
+            s.poll(NOW, Trigger::MANUAL, || true),
             Some(Reason::Expired),
             "the real reason wins"
         );
@@ -445,13 +435,13 @@ mod tests {
     #[test]
     fn success_moves_the_due_time() {
         let mut s = expiring_at(NOW + MIN);
-        s.poll(NOW, Trigger::AUTO);
+        s.poll(NOW, Trigger::AUTO, || true);
         s.succeeded(NOW, NOW + 60 * MIN);
         assert_eq!(s.expires_at(), Some(NOW + 60 * MIN));
         assert_eq!(s.due_at(), Some(NOW + 50 * MIN));
-        assert_eq!(s.poll(NOW + 50 * MIN - 1, Trigger::AUTO), None);
+        assert_eq!(s.poll(NOW + 50 * MIN - 1, Trigger::AUTO, || true), None);
         assert_eq!(
-            s.poll(NOW + 50 * MIN, Trigger::AUTO),
+            s.poll(NOW + 50 * MIN, Trigger::AUTO, || true),
             Some(Reason::Expiring)
         );
     }
@@ -459,16 +449,16 @@ mod tests {
     #[test]
     fn short_lived_tokens_refresh_at_half_life_not_every_check() {
         let mut s = Schedule::new(POLICY, None);
-        s.poll(NOW, Trigger::AUTO);
+        s.poll(NOW, Trigger::AUTO, || true);
         s.succeeded(NOW, NOW + 3 * MIN);
         assert_eq!(s.due_at(), Some(NOW + 3 * MIN / 2));
         assert_eq!(
-            s.poll(NOW + 30_000, Trigger::AUTO),
+            s.poll(NOW + 30_000, Trigger::AUTO, || true),
             None,
             "a check 30 s later does not refresh"
         );
         assert_eq!(
-            s.poll(NOW + 3 * MIN / 2, Trigger::AUTO),
+            s.poll(NOW + 3 * MIN / 2, Trigger::AUTO, || true),
             Some(Reason::Expiring)
         );
     }
@@ -476,18 +466,21 @@ mod tests {
     #[test]
     fn failures_back_off_then_recover() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.poll(NOW + 50 * MIN, Trigger::AUTO);
+        s.poll(NOW + 50 * MIN, Trigger::AUTO, || true);
         let t = NOW + 50 * MIN;
         assert_eq!(s.failed(t, 1.0), t + 5_000);
         assert_eq!(s.failures(), 1);
         assert_eq!(
-            s.poll(t + 4_999, Trigger::AUTO),
+            s.poll(t + 4_999, Trigger::AUTO, || true),
             None,
             "waits out the retry delay"
         );
-        assert_eq!(s.poll(t + 5_000, Trigger::AUTO), Some(Reason::Expiring));
+        assert_eq!(
+            s.poll(t + 5_000, Trigger::AUTO, || true),
+            Some(Reason::Expiring)
+        );
         assert_eq!(s.failed(t + 5_000, 1.0), t + 15_000, "doubles");
-        s.poll(t + 15_000, Trigger::AUTO);
+        s.poll(t + 15_000, Trigger::AUTO, || true);
         s.succeeded(t + 15_500, t + 75 * MIN);
         assert_eq!((s.failures(), s.retry_at()), (0, None));
     }
@@ -495,14 +488,14 @@ mod tests {
     #[test]
     fn retries_come_sooner_as_expiry_nears() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.poll(NOW + 50 * MIN, Trigger::AUTO);
+        s.poll(NOW + 50 * MIN, Trigger::AUTO, || true);
         for _ in 0..7 {
             s.failed(NOW + 50 * MIN, 1.0);
         }
         // 7 failures would wait the 5 min cap; 10 min are left, so half of that.
         assert_eq!(s.retry_at(), Some(NOW + 55 * MIN));
         let mut s = expiring_at(NOW + 4_000);
-        s.poll(NOW, Trigger::AUTO);
+        s.poll(NOW, Trigger::AUTO, || true);
         assert_eq!(
             s.failed(NOW, 1.0),
             NOW + 2_500,
@@ -516,10 +509,10 @@ mod tests {
         let mut t = NOW;
         let mut delays = vec![];
         for _ in 0..8 {
-            assert_eq!(s.poll(t, Trigger::AUTO), Some(Reason::Expired));
+            assert_eq!(s.poll(t, Trigger::AUTO, || true), Some(Reason::Expired));
             let next = s.failed(t, 1.0);
             delays.push(next - t);
-            assert_eq!(s.poll(next - 1, Trigger::AUTO), None);
+            assert_eq!(s.poll(next - 1, Trigger::AUTO, || true), None);
             t = next;
         }
         assert_eq!(
@@ -535,7 +528,7 @@ mod tests {
         assert_eq!(s.take_expiry(NOW - 1), None);
         assert_eq!(s.take_expiry(NOW + 7), Some(7));
         assert_eq!(s.take_expiry(NOW + 8), None);
-        s.poll(NOW + 9, Trigger::AUTO);
+        s.poll(NOW + 9, Trigger::AUTO, || true);
         s.succeeded(NOW + 10, NOW + 20);
         assert_eq!(s.take_expiry(NOW + 25), Some(5));
     }
@@ -543,26 +536,26 @@ mod tests {
     #[test]
     fn abandoned_refresh_frees_the_flight() {
         let mut s = expiring_at(NOW);
-        assert!(s.poll(NOW, Trigger::AUTO).is_some());
+        assert!(s.poll(NOW, Trigger::AUTO, || true).is_some());
         s.abandoned();
         assert!(!s.in_flight());
         assert_eq!(s.expires_at(), Some(NOW));
-        assert!(s.poll(NOW, Trigger::AUTO).is_some());
+        assert!(s.poll(NOW, Trigger::AUTO, || true).is_some());
     }
 
     #[test]
     fn far_future_expirations_do_not_overflow() {
         let mut s = expiring_at(Millis::MAX);
-        assert_eq!(s.poll(NOW, Trigger::AUTO), None);
+        assert_eq!(s.poll(NOW, Trigger::AUTO, || true), None);
         let mut s = expiring_at(Millis::MIN);
-        assert_eq!(s.poll(NOW, Trigger::AUTO), Some(Reason::Expired));
+        assert_eq!(s.poll(NOW, Trigger::AUTO, || true), Some(Reason::Expired));
         assert_eq!(s.failed(Millis::MAX - 1, 1.0), Millis::MAX);
     }
 
     #[test]
     fn full_jitter_between_half_the_base_and_the_doubling_ceiling() {
         let mut s = expiring_at(NOW + 24 * 60 * MIN);
-        s.poll(NOW, Trigger::MANUAL);
+        s.poll(NOW, Trigger::MANUAL, || true);
         assert_eq!(
             s.failed(NOW, 0.0),
             NOW + 2_500,
@@ -589,20 +582,23 @@ mod tests {
             ..POLICY
         };
         let mut s = Schedule::new(gap, None);
-        assert_eq!(s.poll(NOW, Trigger::AUTO), Some(Reason::Unknown));
+        assert_eq!(s.poll(NOW, Trigger::AUTO, || true), Some(Reason::Unknown));
         // A token that arrives already inside the margin and lives 2 s.
         s.succeeded(NOW + 100, NOW + 2_100);
         assert_eq!(
-            s.poll(NOW + 1_100, Trigger::AUTO),
+            s.poll(NOW + 1_100, Trigger::AUTO, || true),
             None,
             "due, but too soon"
         );
-        assert_eq!(s.next_wake(NOW + 1_100, true), Some(NOW + 10_000));
-        assert_eq!(s.poll(NOW + 9_999, Trigger::AUTO), None);
-        assert_eq!(s.poll(NOW + 10_000, Trigger::AUTO), Some(Reason::Expired));
+        assert_eq!(s.next_wake(NOW + 1_100, || true), Some(NOW + 10_000));
+        assert_eq!(s.poll(NOW + 9_999, Trigger::AUTO, || true), None);
+        assert_eq!(
+            s.poll(NOW + 10_000, Trigger::AUTO, || true),
+            Some(Reason::Expired)
+        );
         s.abandoned();
         assert_eq!(
-            s.poll(NOW + 10_001, Trigger::MANUAL),
+            s.poll(NOW + 10_001, Trigger::MANUAL, || true),
             Some(Reason::Expired),
             "refreshNow is not held back by the gap"
         );
@@ -611,12 +607,15 @@ mod tests {
     #[test]
     fn an_expiry_reported_by_the_embed_is_believed() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        s.poll(NOW, Trigger::MANUAL);
+        s.poll(NOW, Trigger::MANUAL, || true);
         s.failed(NOW, 1.0);
         s.reported_expired(NOW + 1);
         assert_eq!(s.expires_at(), Some(NOW + 1));
         assert_eq!(s.take_expiry(NOW + 1), Some(0));
-        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), Some(Reason::Expired));
+        assert_eq!(
+            s.poll(NOW + 1, Trigger::AUTO, || true),
+            Some(Reason::Expired)
+        );
         let mut s = expiring_at(NOW - MIN);
         s.reported_expired(NOW);
         assert_eq!(s.expires_at(), Some(NOW - MIN), "an earlier expiry stands");
@@ -629,42 +628,51 @@ mod tests {
             ..POLICY
         };
         let mut s = Schedule::new(gap, Some(NOW + 60 * MIN));
-        assert!(s.poll(NOW + 50 * MIN, Trigger::AUTO).is_some());
+        assert!(s.poll(NOW + 50 * MIN, Trigger::AUTO, || true).is_some());
         let t = NOW + 50 * MIN + 100;
         assert_eq!(
             s.failed(t, 0.0),
             NOW + 50 * MIN + 60_000,
             "the gap, not 2.5 s"
         );
-        assert_eq!(s.next_wake(t, true), Some(NOW + 50 * MIN + 60_000));
+        assert_eq!(s.next_wake(t, || true), Some(NOW + 50 * MIN + 60_000));
     }
 
     #[test]
     fn offline_pauses_automatic_attempts_only() {
         let mut s = expiring_at(NOW - 1);
-        assert_eq!(s.poll(NOW, Trigger::OFFLINE), None);
-        assert_eq!(s.next_wake(NOW, false), None, "the online event re-checks");
+        assert_eq!(s.poll(NOW, Trigger::AUTO, || false), None);
+        assert_eq!(
+            s.next_wake(NOW, || false),
+            None,
+            "the online event re-checks"
+        );
         assert_eq!(s.failures(), 0, "no retry burnt");
-        let manual_offline = Trigger {
-            manual: true,
-            online: false,
-        };
-        assert_eq!(s.poll(NOW, manual_offline), Some(Reason::Expired));
+        assert_eq!(
+            s.poll(NOW, Trigger::MANUAL, || false),
+            Some(Reason::Expired)
+        );
         s.failed(NOW, 1.0);
-        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), None, "retry delay");
+        assert_eq!(s.poll(NOW + 1, Trigger::AUTO, || true), None, "retry delay");
         s.online_again();
-        assert_eq!(s.poll(NOW + 1, Trigger::AUTO), Some(Reason::Expired));
+        assert_eq!(
+            s.poll(NOW + 1, Trigger::AUTO, || true),
+            Some(Reason::Expired)
+        );
     }
 
     #[test]
     fn next_wake_is_the_due_time_or_the_retry() {
         let mut s = expiring_at(NOW + 60 * MIN);
-        assert_eq!(s.next_wake(NOW, true), Some(NOW + 50 * MIN));
-        assert_eq!(Schedule::new(POLICY, None).next_wake(NOW, true), Some(NOW));
-        s.poll(NOW + 50 * MIN, Trigger::AUTO);
-        assert_eq!(s.next_wake(NOW + 50 * MIN, true), None, "in flight");
+        assert_eq!(s.next_wake(NOW, || true), Some(NOW + 50 * MIN));
+        assert_eq!(
+            Schedule::new(POLICY, None).next_wake(NOW, || true),
+            Some(NOW)
+        );
+        s.poll(NOW + 50 * MIN, Trigger::AUTO, || true);
+        assert_eq!(s.next_wake(NOW + 50 * MIN, || true), None, "in flight");
         let retry = s.failed(NOW + 50 * MIN, 1.0);
-        assert_eq!(s.next_wake(NOW + 50 * MIN, true), Some(retry));
+        assert_eq!(s.next_wake(NOW + 50 * MIN, || true), Some(retry));
     }
 
     #[test]
@@ -680,9 +688,9 @@ mod tests {
         );
         assert_eq!(s.expires_at(), Some(NOW), "same instant, new clock");
         // 59 minutes were left before the change and still are: due in 49.
-        assert_eq!(s.poll(wall + 49 * MIN - 1, Trigger::AUTO), None);
+        assert_eq!(s.poll(wall + 49 * MIN - 1, Trigger::AUTO, || true), None);
         assert_eq!(
-            s.poll(wall + 49 * MIN, Trigger::AUTO),
+            s.poll(wall + 49 * MIN, Trigger::AUTO, || true),
             Some(Reason::Expiring)
         );
         let mut s = expiring_at(NOW + 60 * MIN);
@@ -698,7 +706,7 @@ mod tests {
     fn a_late_check_drops_the_retry_wait() {
         let mut s = expiring_at(NOW + 60 * MIN);
         s.observe(NOW, Some(0));
-        s.poll(NOW, Trigger::MANUAL);
+        s.poll(NOW, Trigger::MANUAL, || true);
         for _ in 0..9 {
             s.failed(NOW, 1.0);
         }
@@ -710,7 +718,7 @@ mod tests {
             Some(Disturbance::Late(3 * 60 * MIN))
         );
         assert_eq!(s.retry_at(), None);
-        assert_eq!(s.poll(woke, Trigger::AUTO), Some(Reason::Expired));
+        assert_eq!(s.poll(woke, Trigger::AUTO, || true), Some(Reason::Expired));
         let mut s = expiring_at(NOW + 60 * MIN);
         s.observe(NOW, Some(0));
         assert_eq!(

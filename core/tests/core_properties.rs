@@ -75,8 +75,8 @@ proptest! {
             match step {
                 Step::Observe(wall, mono) => { s.observe(wall, mono); }
                 Step::Poll(now, manual, online) => {
-                    let wake = s.next_wake(now, online);
-                    let started = s.poll(now, Trigger { manual, online }).is_some();
+                    let wake = s.next_wake(now, || online);
+                    let started = s.poll(now, Trigger { manual }, || online).is_some();
                     prop_assert!(!(started && in_flight), "a second refresh in flight");
                     if !manual && !in_flight {
                         // The wake time is exactly when an automatic check starts a refresh: a
