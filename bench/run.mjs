@@ -153,10 +153,8 @@ function wasmPack(crate, target, dir, targetDir) {
     PATH: [join(ROOT, "node_modules", ".bin"), join(ROOT, ".tools", "bin"), join(os.homedir(), ".cargo", "bin"), process.env.PATH].join(":"),
   };
   if (targetDir) env.CARGO_TARGET_DIR = targetDir;
-  // Trimmed panic locations, LLVM's inlining and unrolling thresholds, as scripts/build.sh builds the package.
-  const registry = join(process.env.CARGO_HOME ?? join(os.homedir(), ".cargo"), "registry", "src");
-  const remap = [`${registry}/`, `${registry}/index.crates.io-1949cf8c6b5b557f/`].map((p) => `--remap-path-prefix=${p}=`);
-  env.RUSTFLAGS = [process.env.RUSTFLAGS, ...remap, "-C llvm-args=--inline-threshold=12", "-C llvm-args=--unroll-threshold=0"].filter(Boolean).join(" ");
+  // The package's release flags (scripts/rustflags.sh), as scripts/build.sh builds it.
+  env.RUSTFLAGS = execFileSync("bash", [join(ROOT, "scripts", "rustflags.sh")]).toString();
   say(`wasm-pack build --release --target ${target} → ${dir.slice(ROOT.length)}`);
   try {
     execFileSync("wasm-pack", ["--quiet", "build", "--release", "--target", target, "--mode", "no-install", "--out-dir", dir], {
