@@ -6,7 +6,7 @@
 //   npm run bench -- --quick       1 run, a smoke test; writes nothing unless --write
 //   npm run bench -- --ref HEAD    benches a commit (exported to target/bench-src/), not the working tree
 //   npm run bench -- --runs 9      more runs;  --no-build reuses target/bench-pkg*;  --no-write
-//   npm run bench -- --cpu         only the idle check's CPU (both sides), printed; writes nothing
+//   npm run bench -- --cpu         only the idle check's CPU (loop, bench/floor, ours), printed; writes nothing
 //
 // How it works: a local HTTP server (in this process) serves the page, the baseline, our
 // package built with `wasm-pack --target web` (no bundler), and the token endpoint whose
