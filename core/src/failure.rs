@@ -38,6 +38,30 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, for [`Code::parse`].
+    const ALL: [Code; 15] = [
+        Self::NoEmbed,
+        Self::NoProvider,
+        Self::ProviderThrew,
+        Self::ProviderRejected,
+        Self::ProviderTimeout,
+        Self::ProviderReturnedNothing,
+        Self::InvalidAnswer,
+        Self::EmptyToken,
+        Self::InvalidExpiration,
+        Self::TokenAlreadyExpired,
+        Self::SetAccessTokenFailed,
+        Self::SetAccessTokenTimeout,
+        Self::EmbedRemoved,
+        Self::NoEmbedsLeft,
+        Self::ReloadFailed,
+    ];
+
+    /// The code named `name` (as another tab sends it), if there is one.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NoEmbed => "NoEmbed",
@@ -96,5 +120,19 @@ impl<C> Failure<C> {
 impl<C: Default> From<ExpirationError> for Failure<C> {
     fn from(e: ExpirationError) -> Self {
         Self::new(Code::InvalidExpiration, e.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn every_code_parses_back_from_its_name() {
+        for code in Code::ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(Code::parse("providerRejected"), None);
+        assert_eq!(Code::parse(""), None);
     }
 }

@@ -4,7 +4,7 @@
 //! time.
 
 use crate::anchor::Claims;
-use crate::failure::Failure;
+use crate::failure::{Code, Failure};
 use crate::schedule::Reason;
 use crate::Millis;
 
@@ -83,6 +83,11 @@ pub enum Input<C> {
     Tick,
     /// A sign the page may have been away (shown, focused, resumed), or the first check.
     Check,
+    /// The page came back from the back/forward cache: the other tabs may hold a newer token.
+    Restored,
+    /// The page is being frozen (Page Lifecycle `freeze`): whatever it holds for the other tabs
+    /// must go, since a frozen page answers nothing.
+    Frozen,
     /// `visibilitychange`: a page shown again may have been away (hidden pages are left alone).
     VisibilityChanged,
     /// The one-shot wake timer fired.
@@ -121,6 +126,9 @@ pub enum Input<C> {
     PeerHello,
     /// Another tab shared a token (its `expiresAt` already range-checked by the shell).
     PeerToken { token: String, expires_at: Millis },
+    /// The tab holding the lock got this failure from the provider; it keeps the lock and
+    /// retries for every tab.
+    PeerFailed { code: Code },
 }
 
 /// What the shell should do, in order.
@@ -175,6 +183,10 @@ pub enum Command<C> {
     Publish {
         token: String,
         expires_at: Millis,
+    },
+    /// Tell the other tabs the provider failed with `code`: this tab keeps the lock and retries.
+    PublishFailure {
+        code: Code,
     },
     /// Tell the handlers.
     Emit(Event<C>),

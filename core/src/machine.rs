@@ -30,6 +30,12 @@ pub const RELOAD_TRIES: u8 = 5;
 /// otherwise stop every tab from refreshing until the report dies.
 pub const SHARED_LIFETIME_CAP_MS: Millis = 24 * 60 * 60 * 1000;
 
+/// What promises settle with once the refresher was stopped.
+const STOPPED: &str = "the refresher was stopped";
+/// The message of a failure another tab had, for the tabs that waited for it.
+const PEER_FAILED: &str =
+    "the tab asking the token provider for every tab got this failure; it keeps the lock and retries";
+
 /// The settings that do not change while the refresher lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -72,6 +78,8 @@ pub struct Machine<C> {
     settings: Settings,
     schedule: Schedule,
     running: bool,
+    /// `stop()` was called and no `start()` since: nothing may be asked for any more.
+    stopped: bool,
     /// Other tabs can be reached (with `crossTab`, while running).
     peers: bool,
     initialised: bool,
@@ -108,6 +116,7 @@ impl<C: Default> Machine<C> {
             settings,
             schedule: Schedule::new(settings.policy, None),
             running: false,
+            stopped: false,
             peers: false,
             initialised: false,
             present: vec![true; settings.embeds],
@@ -134,9 +143,10 @@ impl<C: Default> Machine<C> {
         (!self.outbox.is_empty()).then(|| self.outbox.remove(0))
     }
 
-    /// The machine needs [`Input::Initial`] before it can decide anything about the token.
+    /// The machine needs [`Input::Initial`] before it can decide anything about the token (not
+    /// once stopped: then it decides nothing).
     pub fn wants_initial(&self) -> bool {
-        !self.initialised
+        !self.initialised && !self.stopped
     }
 
     pub fn running(&self) -> bool {
@@ -192,7 +202,9 @@ impl<C: Default> Machine<C> {
             Input::Initial(expires_at) => self.initialise(expires_at),
             Input::Tick | Input::Check if self.running => self.check(now, false),
             Input::VisibilityChanged if self.running && !now.hidden() => self.check(now, false),
-            Input::Tick | Input::Check | Input::VisibilityChanged => {}
+            Input::Restored if self.running => self.restored(now),
+            Input::Tick | Input::Check | Input::VisibilityChanged | Input::Restored => {}
+            Input::Frozen => self.frozen(now),
             Input::Wake if self.running => {
                 // Fired: whatever the check finds, the next one is armed anew (a timer may fire
                 // a moment before `Date.now()` reaches its moment).
@@ -212,6 +224,10 @@ impl<C: Default> Machine<C> {
                 self.check(now, false);
             }
             Input::EmbedSaysExpired => {}
+            // A stopped refresher asks for nothing, whoever calls.
+            Input::RefreshNow | Input::TokenWanted { .. } if self.stopped => {
+                self.push(Command::Settle(Err(STOPPED)));
+            }
             Input::RefreshNow => self.check(now, true),
             Input::TokenWanted { embed_token } => {
                 match self
@@ -233,8 +249,9 @@ impl<C: Default> Machine<C> {
                 if self.waiting(ticket) == Some(Phase::Locking) {
                     self.lock = true;
                     self.obtain(now);
-                } else {
-                    // Granted too late: this tab no longer needs it.
+                } else if !self.lock {
+                    // Granted too late: this tab no longer needs it. (While it holds the lock
+                    // already, a second grant cannot come: the request queues behind its own.)
                     self.push(Command::ReleaseLock { linger_ms: 0 });
                 }
             }
@@ -255,6 +272,7 @@ impl<C: Default> Machine<C> {
             }
             Input::PeerHello => self.peer_hello(now),
             Input::PeerToken { token, expires_at } => self.peer_token(now, token, expires_at),
+            Input::PeerFailed { code } => self.peer_failed(now, code),
         }
     }
 
@@ -271,6 +289,7 @@ impl<C: Default> Machine<C> {
             return;
         }
         self.running = true;
+        self.stopped = false;
         self.peers = peers;
         self.log("started", Detail::None);
         if peers {
@@ -283,6 +302,7 @@ impl<C: Default> Machine<C> {
     /// Ends the run and abandons the attempt in flight; nothing it asked for is applied.
     fn stop(&mut self) {
         let was_running = std::mem::replace(&mut self.running, false);
+        self.stopped = true;
         self.peers = false;
         self.shared = None;
         if self.attempt.take().is_some() {
@@ -295,11 +315,34 @@ impl<C: Default> Machine<C> {
         if self.wake.take().is_some() {
             self.push(Command::DisarmWake);
         }
-        self.push(Command::Settle(Err("the refresher was stopped")));
+        self.push(Command::Settle(Err(STOPPED)));
         if was_running {
             self.log("stopped", Detail::None);
         }
         self.push(Command::Stopped);
+    }
+
+    /// Back from the back/forward cache: the other tabs likely refreshed meanwhile, so they are
+    /// asked first, as by a tab that just started.
+    fn restored(&mut self, now: &impl Senses) {
+        if self.peers && self.attempt.is_none() {
+            self.push(Command::Hello);
+            self.hello_at = now.mono();
+        }
+        self.check(now, false);
+    }
+
+    /// A frozen page runs nothing, so it must not keep the other tabs waiting: the attempt in
+    /// flight is dropped and the lock let go. `resume` checks again.
+    fn frozen(&mut self, now: &impl Senses) {
+        if self.attempt.take().is_some() {
+            self.schedule.abandoned();
+            self.push(Command::Abort);
+        }
+        if std::mem::take(&mut self.lock) {
+            self.push(Command::ReleaseLock { linger_ms: 0 });
+        }
+        self.arm_wake(now);
     }
 
     fn initialise(&mut self, expires_at: Result<Option<Millis>, Failure<C>>) {
@@ -378,7 +421,8 @@ impl<C: Default> Machine<C> {
     fn begin(&mut self, now: &impl Senses, reason: Reason) {
         self.log("refreshing", Detail::Text(reason.as_str()));
         let mut wait = 0;
-        if self.peers && self.shared.is_none() {
+        // A tab that kept the lock through a failure retries for everyone: no waiting.
+        if self.peers && self.shared.is_none() && !self.lock {
             wait = (self.hello_at + HELLO_WAIT_MS - now.mono()).clamp(0, HELLO_WAIT_MS);
             if now.hidden() {
                 let left = self.schedule.expires_at().map_or(0, |at| at - now.wall());
@@ -619,11 +663,20 @@ impl<C: Default> Machine<C> {
         self.arm_wake(now);
     }
 
+    /// The attempt failed. When the provider failed under the lock, the lock is kept through the
+    /// retries and the other tabs are told: they wait for this tab instead of each asking a
+    /// backend that is down (a closed, stopped or frozen tab lets go, and the next takes over).
     fn fail(&mut self, now: &impl Senses, failure: Failure<C>) {
-        if self.attempt.take().is_none() {
+        let Some(attempt) = self.attempt.take() else {
             return;
-        }
-        if std::mem::take(&mut self.lock) {
+        };
+        let for_all = self.lock
+            && self.running
+            && attempt.phase == Phase::Providing
+            && failure.code != Code::NoEmbed;
+        if for_all {
+            self.push(Command::PublishFailure { code: failure.code });
+        } else if std::mem::take(&mut self.lock) {
             self.push(Command::ReleaseLock { linger_ms: 0 });
         }
         let random = self.unit();
@@ -682,6 +735,17 @@ impl<C: Default> Machine<C> {
                 }
                 self.arm_wake(now);
             }
+        }
+    }
+
+    /// The tab holding the lock failed to get a token: a refresh here that waits for that tab
+    /// (or for the lock) fails with it, visibly, and retries on this tab's schedule, queueing
+    /// behind the lock again rather than calling the provider.
+    fn peer_failed(&mut self, now: &impl Senses, code: Code) {
+        let phase = self.attempt.as_ref().map(|a| a.phase);
+        if self.peers && matches!(phase, Some(Phase::Waiting | Phase::Locking)) {
+            self.push(Command::Abort); // gives up the lock request
+            self.fail(now, Failure::new(code, PEER_FAILED));
         }
     }
 

@@ -293,7 +293,7 @@ fn a_hidden_tab_lets_visible_ones_go_first_but_not_past_a_quarter_of_the_time_le
 }
 
 #[test]
-fn the_lock_is_kept_a_moment_after_publishing_and_released_at_once_on_failure() {
+fn the_lock_lingers_after_publishing_stays_through_provider_failures_and_goes_on_a_local_one() {
     let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
     shell.now.mono += HOUR; // the hello wait is over
     let locking = shell.feed(Input::Continue {
@@ -327,8 +327,39 @@ fn the_lock_is_kept_a_moment_after_publishing_and_released_at_once_on_failure() 
         ticket: ticket_of(&asked, "provider"),
         answer: Err(Failure::new(Code::ProviderRejected, "no")),
     });
+    // The provider failed: the lock stays, the others are told, and wait for this tab.
+    assert!(
+        failed.contains(&Command::PublishFailure {
+            code: Code::ProviderRejected
+        }),
+        "{failed:?}"
+    );
+    assert!(!failed
+        .iter()
+        .any(|c| matches!(c, Command::ReleaseLock { .. } | Command::Publish { .. })));
+    // Its retry asks the provider under the lock it kept: no new request, no head start.
+    shell.now.hidden = true;
+    let retry = shell.feed(Input::RefreshNow);
+    let (ticket, ms) = after(&retry).expect("it yields first");
+    assert_eq!(ms, 0);
+    let asked = shell.feed(Input::Continue { ticket });
+    assert!(!asked
+        .iter()
+        .any(|c| matches!(c, Command::RequestLock { .. })));
+    // The provider answers, but this tab's embed rejects the token: a failure of this tab's
+    // alone, so the lock goes at once and another tab may do better.
+    let set = shell.feed(Input::Answered {
+        ticket: ticket_of(&asked, "provider"),
+        answer: Ok(token("mine-2", T0 + 2 * HOUR)),
+    });
+    let failed = shell.feed(Input::TokenSet {
+        ticket: ticket_of(&set, "set"),
+        results: vec![(0, Err(Failure::new(Code::SetAccessTokenFailed, "no")))],
+    });
     assert!(failed.contains(&Command::ReleaseLock { linger_ms: 0 }));
-    assert!(!failed.iter().any(|c| matches!(c, Command::Publish { .. })));
+    assert!(!failed
+        .iter()
+        .any(|c| matches!(c, Command::PublishFailure { .. } | Command::Publish { .. })));
 }
 
 #[test]
@@ -542,9 +573,10 @@ fn a_shared_token_that_died_before_it_was_needed_is_not_applied() {
     let next = shell.feed(Input::Continue {
         ticket: ticket_of(&retry, "after"),
     });
+    // The lock was kept through the failure: the provider is asked again under it.
     assert!(
         next.iter()
-            .any(|c| matches!(c, Command::RequestLock { .. })),
+            .any(|c| matches!(c, Command::CallProvider { .. })),
         "{next:?}"
     );
     assert!(!next.iter().any(|c| matches!(c, Command::SetToken { .. })));

@@ -4,8 +4,8 @@
 //! network and the page's visibility on and off, and starts and stops the refresher.
 //!
 //! Whatever happens: no panic; never two provider calls in flight, and with other tabs a call
-//! only while holding the lock; nothing acts after an outside `stop()` until the next `start()`,
-//! `refreshNow()` or `accessTokenProvider` call; no automatic refresh starts closer than the
+//! only while holding the lock; nothing acts after an outside `stop()` until the next `start()`
+//! (`refreshNow()` and `accessTokenProvider` only settle, `false` or rejected); no automatic refresh starts closer than the
 //! minimum gap to the previous one; while running, online and not refreshing, a wake timer is
 //! armed; every wake delay fits `setTimeout`.
 #![cfg(not(target_arch = "wasm32"))]
@@ -43,6 +43,12 @@ enum Step {
     Stale(u32, u8),
     PeerHello,
     PeerToken(Millis, bool),
+    /// The lock holder's provider failed (0: rejected, 1: timed out).
+    PeerFailed(bool),
+    /// Back from the back/forward cache.
+    Restored,
+    /// Page Lifecycle `freeze`.
+    Frozen,
     /// Move the clocks: the wall clock by any amount, the monotonic one forward.
     Clocks(Millis, Millis),
     SetOnline(bool),
@@ -74,6 +80,9 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (any::<u32>(), any::<u8>()).prop_map(|(t, k)| Step::Stale(t, k)),
         1 => Just(Step::PeerHello),
         2 => (instant, any::<bool>()).prop_map(|(at, empty)| Step::PeerToken(at, empty)),
+        2 => any::<bool>().prop_map(Step::PeerFailed),
+        1 => Just(Step::Restored),
+        1 => Just(Step::Frozen),
         6 => (
             prop_oneof![-10_000i64..10_000, -2 * HOUR..2 * HOUR, -400 * 24 * HOUR..400 * 24 * HOUR],
             prop_oneof![0i64..10_000, 0..2 * HOUR],
@@ -161,10 +170,7 @@ struct Harness {
 
 impl Harness {
     fn feed(&mut self, input: Input<()>) {
-        let outside = matches!(
-            input,
-            Input::Start { .. } | Input::RefreshNow | Input::TokenWanted { .. }
-        );
+        let outside = matches!(input, Input::Start { .. });
         let is_stop = matches!(input, Input::Stop);
         // The shell follows `Initial` with the check it came for.
         let initial = matches!(input, Input::Initial(_));
@@ -206,7 +212,10 @@ impl Harness {
             }
             if after_stop {
                 assert!(
-                    matches!(command, Command::ReleaseLock { .. } | Command::Log { .. }),
+                    matches!(
+                        command,
+                        Command::ReleaseLock { .. } | Command::Log { .. } | Command::Settle(Err(_))
+                    ),
                     "acted after stop(): {command:?}"
                 );
             }
@@ -260,6 +269,8 @@ impl Harness {
                 self.wake_armed = false;
                 self.calling = None;
             }
+            // An aborted call is given up (a freeze drops the attempt as a stop does).
+            Command::Abort => self.calling = None,
             Command::Publish { expires_at, .. } => {
                 assert!((-LATEST..=LATEST).contains(&expires_at), "{expires_at}");
             }
@@ -323,13 +334,10 @@ impl Harness {
         self.feed(input);
     }
 
-    /// What the shell does before a check: the expiration first, once. (After `stop()` only
-    /// `refreshNow()` and `accessTokenProvider` still reach it.)
+    /// What the shell does before a check: the expiration first, once, when the machine wants
+    /// it. (After `stop()` only `refreshNow()` and `accessTokenProvider` still reach it.)
     fn check(&mut self, input: Input<()>) {
         let outside = matches!(input, Input::RefreshNow | Input::TokenWanted { .. });
-        if outside {
-            self.stopped = false; // the Initial belongs to that call
-        }
         if self.machine.wants_initial() && (self.machine.running() || outside) {
             let initial = match self.initial {
                 Some(Ok(at)) => Ok(at),
@@ -387,6 +395,17 @@ impl Harness {
                 }
             }
             Step::PeerHello => self.feed(Input::PeerHello),
+            Step::PeerFailed(timeout) => self.feed(Input::PeerFailed {
+                code: if timeout {
+                    Code::ProviderTimeout
+                } else {
+                    Code::ProviderRejected
+                },
+            }),
+            // Page listeners: only while running.
+            Step::Restored if self.machine.running() => self.check(Input::Restored),
+            Step::Frozen if self.machine.running() => self.feed(Input::Frozen),
+            Step::Restored | Step::Frozen => {}
             Step::PeerToken(at, empty) => self.feed(Input::PeerToken {
                 token: if empty { String::new() } else { "peer".into() },
                 expires_at: at,

@@ -153,6 +153,8 @@ struct Era {
 enum Raw {
     Hello,
     Token { token: String, expires_at: f64 },
+    /// The lock holder's provider failed (the code's name, as the shell sends it).
+    Failed { code: String },
 }
 
 #[derive(Debug, Clone)]
@@ -615,6 +617,12 @@ impl World {
                     },
                 );
             }
+            Command::PublishFailure { code } => self.post(
+                tab,
+                Raw::Failed {
+                    code: code.as_str().to_string(),
+                },
+            ),
             Command::Emit(event) => match event {
                 Event::Refreshed { reason, .. } => {
                     self.figures.refreshes += u64::from(reason != Reason::Shared);
@@ -763,6 +771,13 @@ impl World {
         self.figures.messages += 1;
         let input = match raw {
             Raw::Hello => Input::PeerHello,
+            Raw::Failed { code } => match Code::parse(&code) {
+                Some(code) => Input::PeerFailed { code },
+                None => {
+                    self.figures.garbage_dropped += 1;
+                    return;
+                }
+            },
             Raw::Token { token, expires_at } => {
                 match js_number::instant(expires_at).filter(|_| !token.is_empty()) {
                     Some(expires_at) => Input::PeerToken { token, expires_at },
