@@ -8,7 +8,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, BroadcastChannel};
 
 use crate::bindings::LockManager;
-use crate::events::{self, num, text, Value};
+use crate::error::Code;
+use crate::events::{self, Value};
 use crate::listener::EventListener;
 use crate::{js_number, Millis};
 
@@ -21,6 +22,8 @@ pub enum Message {
     Token { token: String, expires_at: Millis },
     /// A tab that just started asks for the current token.
     Hello,
+    /// The tab holding the lock got this failure from the provider, and retries for all.
+    Failed { code: Code },
 }
 
 /// The channel and the lock manager, while the refresher runs. Dropping it closes the channel
@@ -59,25 +62,30 @@ impl Peers {
     }
 
     pub fn publish(&self, token: &str, expires_at: Millis) {
-        self.post("token", Some((token, expires_at)));
+        self.post(&[
+            ("kind", Value::Str("token")),
+            ("token", Value::Str(token)),
+            ("expiresAt", Value::Num(expires_at as f64)),
+        ]);
     }
 
     pub fn hello(&self) {
-        self.post("hello", None);
+        self.post(&[("kind", Value::Str("hello"))]);
     }
 
-    /// A plain object, built like the events (one serializer path for every object we make).
-    fn post(&self, kind: &str, token: Option<(&str, Millis)>) {
-        let (token, expires_at) = token.unzip();
-        let fields = [
-            ("app", Value::Str(APP)),
-            ("kind", Value::Str(kind)),
-            ("token", text(token)),
-            ("expiresAt", num(expires_at.map(|ms| ms as f64))),
-        ];
-        // A hello carries only app and kind.
-        let len = if token.is_some() { 4 } else { 2 };
-        let _ = self.channel.post_message(&events::object(&fields[..len]));
+    pub fn publish_failure(&self, code: Code) {
+        self.post(&[
+            ("kind", Value::Str("failed")),
+            ("code", Value::Str(code.as_str())),
+        ]);
+    }
+
+    /// A plain object, built like the events (one serializer path for every object we make),
+    /// marked as ours.
+    fn post(&self, fields: &[(&str, Value)]) {
+        let object = events::object(fields);
+        let _ = Reflect::set(&object, &"app".into(), &APP.into());
+        let _ = self.channel.post_message(&object);
     }
 
     /// Waits for the tabs' lock. `None` if the wait was given up (`signal` aborted on stop).
@@ -139,6 +147,9 @@ fn parse(data: &JsValue) -> Option<Message> {
     }
     match field("kind")?.as_string()?.as_str() {
         "hello" => Some(Message::Hello),
+        "failed" => Some(Message::Failed {
+            code: Code::parse(&field("code")?.as_string()?)?,
+        }),
         "token" => {
             let token = field("token")?.as_string().filter(|t| !t.is_empty())?;
             // Another tab may run another version, or be buggy: only an instant a Date holds.

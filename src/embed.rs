@@ -1,9 +1,7 @@
 //! The embeds whose token we keep fresh: finding them, noticing they left the page, reading
 //! their token, handing them a new one, reloading them.
 
-use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::bindings::{Embed, PowerBiService};
 use crate::error::{Code, RefreshError};
@@ -134,7 +132,7 @@ pub async fn outcome(
         ),
     };
     let promise = started.map_err(|thrown| RefreshError::caused_by(code, failed, thrown))?;
-    match timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&promise))).await {
+    match timeout::within(timeout_ms, &promise).await {
         Some(Ok(_)) => Ok(()),
         Some(Err(reason)) => Err(RefreshError::caused_by(code, failed, reason)),
         None => Err(RefreshError::new(timeout_code, timed_out)),

@@ -1,8 +1,7 @@
 //! Asking the app for a new token, and making sense of whatever it answers.
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use crate::anchor::Claims;
@@ -30,7 +29,7 @@ pub fn call(
 
 /// What the provider's promise (or plain value) came to, waiting at most `timeout_ms`.
 pub async fn answer(returned: JsValue, timeout_ms: u32) -> Result<Answer, RefreshError> {
-    let answer = timeout::within(timeout_ms, JsFuture::from(Promise::resolve(&returned))).await;
+    let answer = timeout::within(timeout_ms, &returned).await;
     match answer {
         None => Err(RefreshError::new(
             Code::ProviderTimeout,

@@ -272,24 +272,33 @@ impl Inner {
         };
         self.kept.keep(self);
         let weak = Rc::downgrade(self);
-        let feeds = |input: fn() -> Input<JsValue>| {
+        let feeds = |input: ToInput| {
             let weak = weak.clone();
-            move || with(&weak, |inner| inner.feed(input()))
+            move |event: web_sys::Event| with(&weak, |inner| inner.feed(input(&event)))
         };
-        let interval = Interval::new(self.config.check_interval_ms, feeds(|| Input::Tick));
+        let tick = feeds(|_| Input::Tick);
+        let interval = Interval::new(self.config.check_interval_ms, move || {
+            tick(JsValue::UNDEFINED.unchecked_into())
+        });
         let (document, window): (&web_sys::EventTarget, _) = (&document, &window);
-        let page: [(_, _, fn() -> Input<_>); 5] = [
-            (document, "visibilitychange", || Input::VisibilityChanged),
-            (document, "resume", || Input::Check),
-            (window, "pageshow", || Input::Check),
-            (window, "focus", || Input::Check),
-            (window, "online", || Input::Online),
+        let page: [(_, _, ToInput); 6] = [
+            (document, "visibilitychange", |_| Input::VisibilityChanged),
+            (document, "resume", |_| Input::Check),
+            (document, "freeze", |_| Input::Frozen),
+            // `persisted`: back from the back/forward cache, where timers did not run.
+            (window, "pageshow", |event| {
+                let persisted = Reflect::get(event, &"persisted".into()).unwrap_or_default();
+                if persisted.is_truthy() {
+                    Input::Restored
+                } else {
+                    Input::Check
+                }
+            }),
+            (window, "focus", |_| Input::Check),
+            (window, "online", |_| Input::Online),
         ];
         let mut listeners: Vec<_> = (page.into_iter())
-            .map(|(target, name, input)| {
-                let feed = feeds(input);
-                EventListener::new(target, name, move |_| feed())
-            })
+            .map(|(target, name, input)| EventListener::new(target, name, feeds(input)))
             .collect();
         // powerbi-client dispatches the embed's events on its element; `TokenExpired` there
         // means the report is already dead, whatever this clock says.
@@ -322,6 +331,7 @@ impl Inner {
             let input = match message {
                 Message::Hello => Input::PeerHello,
                 Message::Token { token, expires_at } => Input::PeerToken { token, expires_at },
+                Message::Failed { code } => Input::PeerFailed { code },
             };
             with(&weak, |inner| inner.feed(input));
         });
@@ -370,7 +380,10 @@ impl Inner {
                         return;
                     }
                     with(&weak, |inner| {
-                        inner.flight.lock.set(held);
+                        // A lock already held stays (a second grant cannot really come: the
+                        // request queues behind this tab's own); the new one is let go.
+                        let kept = inner.flight.lock.take();
+                        inner.flight.lock.set(kept.or(held));
                         inner.feed(Input::LockGranted { ticket });
                     });
                 });
@@ -422,7 +435,7 @@ impl Inner {
                 let lock = self.flight.lock.take();
                 if let (Some(lock), true) = (lock, linger_ms > 0) {
                     spawn(async move {
-                        let (linger, _timer) = timeout::sleep(linger_ms);
+                        let (linger, _timer) = timeout::sleep(linger_ms, &JsValue::UNDEFINED);
                         let _ = wasm_bindgen_futures::JsFuture::from(linger).await;
                         drop(lock);
                     });
@@ -452,6 +465,11 @@ impl Inner {
             Command::Publish { token, expires_at } => {
                 if let Some(peers) = self.peers() {
                     peers.publish(&token, expires_at);
+                }
+            }
+            Command::PublishFailure { code } => {
+                if let Some(peers) = self.peers() {
+                    peers.publish_failure(code);
                 }
             }
             Command::Emit(event) => self.emit(event),
@@ -633,6 +651,9 @@ impl Inner {
         debug_log::log(self.config.debug, message, detail);
     }
 }
+
+/// What a page event means to the machine.
+type ToInput = fn(&web_sys::Event) -> Input<JsValue>;
 
 /// An embed's call as started: its promise and whether it really ran, or why it could not start.
 type Started = (

@@ -152,9 +152,14 @@ struct Era {
 #[derive(Debug, Clone)]
 enum Raw {
     Hello,
-    Token { token: String, expires_at: f64 },
+    Token {
+        token: String,
+        expires_at: f64,
+    },
     /// The lock holder's provider failed (the code's name, as the shell sends it).
-    Failed { code: String },
+    Failed {
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone)]
