@@ -726,3 +726,372 @@ fn a_clock_turned_back_under_the_ticks_is_found_when_the_wake_timer_fires() {
     let woke = shell.feed(Input::Wake);
     assert!(woke.contains(&Command::Begin), "{woke:?}");
 }
+
+/// The `retry` of each error event: when the next attempt comes, and in how long.
+fn retries(commands: &[Command<()>]) -> Vec<Option<(Millis, Millis)>> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Emit(Event::Error { retry, .. }) => Some(*retry),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether any command asks the provider or the lock, or tells the other tabs anything.
+fn asks(commands: &[Command<()>]) -> bool {
+    commands.iter().any(|c| {
+        matches!(
+            c,
+            Command::CallProvider { .. }
+                | Command::RequestLock { .. }
+                | Command::Publish { .. }
+                | Command::PublishFailure { .. }
+        )
+    })
+}
+
+/// A tab queued for the lock while the holder's provider fails gives up its request, fails with
+/// the holder's code (visibly: an event, `failures` up, promises rejected) and retries on its own
+/// schedule, queueing again rather than calling the provider; the token the holder shares in the
+/// end is taken without a call. Before, each waiting tab got the lock in turn and asked the
+/// provider itself.
+#[test]
+fn a_tab_queued_for_the_lock_fails_with_the_holder_then_takes_its_token() {
+    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    assert!(begun.contains(&Command::Begin), "due: {begun:?}");
+    // refreshNow() joins the refresh in flight; its promise settles with it.
+    let joined = shell.feed(Input::RefreshNow);
+    assert!(!joined.contains(&Command::Begin), "{joined:?}");
+    let first_lock = to_lock(&mut shell, &begun);
+    let failed = shell.feed(Input::PeerFailed {
+        code: Code::ProviderTimeout,
+    });
+    assert_eq!(
+        failed.first(),
+        Some(&Command::Abort),
+        "the lock request is given up first: {failed:?}"
+    );
+    assert_eq!(errors(&failed), [Code::ProviderTimeout]);
+    let [Some((retry_at, retry_in))] = retries(&failed)[..] else {
+        panic!("one error, with a retry: {failed:?}");
+    };
+    assert!(retry_in > 0 && retry_at == shell.now.wall + retry_in);
+    assert_eq!(armed_in(&failed), Some(retry_in as u32), "{failed:?}");
+    let rejected = settled(&failed);
+    assert!(
+        matches!(rejected[..], [Err(message)] if message != STOPPED),
+        "refreshNow() is rejected with the holder's failure: {rejected:?}"
+    );
+    assert!(!asks(&failed), "{failed:?}");
+    assert!(!failed
+        .iter()
+        .any(|c| matches!(c, Command::ReleaseLock { .. })));
+    let status = shell.machine.status(shell.now.wall);
+    assert_eq!(status.failures, 1);
+    assert_eq!(status.last_error, Some(Code::ProviderTimeout));
+    assert!(!status.refreshing && !shell.machine.refreshing());
+    // Only a refresh that waits is failed: once idle, more failures of the holder change nothing.
+    assert_eq!(
+        shell.feed(Input::PeerFailed {
+            code: Code::ProviderRejected
+        }),
+        []
+    );
+    // Its own retry queues for the lock again: the holder still retries for every tab.
+    shell.pass(retry_in);
+    let retry = shell.feed(Input::Wake);
+    assert!(retry.contains(&Command::Begin), "{retry:?}");
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&retry, "after"),
+    });
+    let lock = ticket_of(&locking, "lock");
+    assert!(!locking
+        .iter()
+        .any(|c| matches!(c, Command::CallProvider { .. })));
+    // The holder succeeds and shares its token: applied here with no provider call.
+    let shared = shell.feed(Input::PeerToken {
+        token: "theirs".into(),
+        expires_at: T0 + HOUR,
+    });
+    assert!(!asks(&shared), "{shared:?}");
+    let done = shell.feed(Input::TokenSet {
+        ticket: ticket_of(&shared, "set"),
+        results: vec![(0, Ok(true))],
+    });
+    assert_eq!(refreshed(&done), Some((T0 + HOUR, Reason::Shared)));
+    assert_eq!(settled(&done), [Ok("theirs".to_string())]);
+    assert!(
+        !asks(&done),
+        "a shared token is not published again: {done:?}"
+    );
+    let status = shell.machine.status(shell.now.wall);
+    assert_eq!((status.failures, status.last_error), (0, None));
+    // The lock, granted after all, is let go at once; the first request was given up.
+    assert_eq!(
+        shell.feed(Input::LockGranted { ticket: lock }),
+        [Command::ReleaseLock { linger_ms: 0 }]
+    );
+    assert_eq!(
+        shell.feed(Input::LockGranted { ticket: first_lock }),
+        [Command::ReleaseLock { linger_ms: 0 }]
+    );
+}
+
+/// The same for a refresh still in its hello wait; one that calls the provider itself (it
+/// holds the lock: a failure message then is stale) goes on.
+#[test]
+fn a_holders_failure_fails_a_refresh_in_its_hello_wait_but_not_one_calling_the_provider() {
+    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    let (wait, ms) = after(&begun).expect("it waits for the hello");
+    assert_eq!(ms, HELLO_WAIT_MS as u32);
+    let failed = shell.feed(Input::PeerFailed {
+        code: Code::ProviderRejected,
+    });
+    assert_eq!(failed.first(), Some(&Command::Abort), "{failed:?}");
+    assert_eq!(errors(&failed), [Code::ProviderRejected]);
+    assert!(!asks(&failed));
+    assert_eq!(shell.feed(Input::Continue { ticket: wait }), []);
+    // The retry gets the lock and calls the provider: a failure message now changes nothing.
+    let retry_in = armed_in(&failed).expect("the retry is armed");
+    shell.pass(Millis::from(retry_in));
+    let retry = shell.feed(Input::Wake);
+    let lock = to_lock(&mut shell, &retry);
+    let granted = shell.feed(Input::LockGranted { ticket: lock });
+    let provider = ticket_of(&granted, "provider");
+    assert_eq!(
+        shell.feed(Input::PeerFailed {
+            code: Code::ProviderRejected
+        }),
+        []
+    );
+    let done = succeed(&mut shell, provider, "mine", T0 + HOUR);
+    assert_eq!(refreshed(&done).map(|(at, _)| at), Some(T0 + HOUR));
+}
+
+/// A frozen page answers nothing, so it lets the lock go: the lock it kept through a provider
+/// failure, between retries, and the lock of a provider call in flight (abandoned with it).
+#[test]
+fn a_frozen_tab_lets_the_lock_go_between_retries_and_mid_call() {
+    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    let lock = to_lock(&mut shell, &begun);
+    let granted = shell.feed(Input::LockGranted { ticket: lock });
+    let failed = shell.feed(Input::Answered {
+        ticket: ticket_of(&granted, "provider"),
+        answer: Err(Failure::new(Code::ProviderRejected, "no")),
+    });
+    assert!(failed.contains(&Command::PublishFailure {
+        code: Code::ProviderRejected
+    }));
+    assert!(!failed
+        .iter()
+        .any(|c| matches!(c, Command::ReleaseLock { .. })));
+    let retry_in = armed_in(&failed).expect("the retry is armed");
+    // Frozen between retries: nothing in flight, the lock kept for the retries goes at once.
+    let frozen = shell.feed(Input::Frozen);
+    assert!(
+        frozen.contains(&Command::ReleaseLock { linger_ms: 0 }),
+        "{frozen:?}"
+    );
+    assert!(
+        frozen.iter().all(|c| matches!(
+            c,
+            Command::ReleaseLock { .. } | Command::ArmWake { .. } | Command::DisarmWake
+        )),
+        "{frozen:?}"
+    );
+    // Resumed: the retry no longer holds the lock, so it asks for it like any tab.
+    shell.pass(Millis::from(retry_in));
+    let retry = shell.feed(Input::Wake);
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&retry, "after"),
+    });
+    let lock = ticket_of(&locking, "lock");
+    assert!(!locking
+        .iter()
+        .any(|c| matches!(c, Command::CallProvider { .. })));
+    let granted = shell.feed(Input::LockGranted { ticket: lock });
+    let provider = ticket_of(&granted, "provider");
+    // Frozen mid call: the call is given up and the lock let go.
+    let frozen = shell.feed(Input::Frozen);
+    assert!(frozen.contains(&Command::Abort), "{frozen:?}");
+    assert!(
+        frozen.contains(&Command::ReleaseLock { linger_ms: 0 }),
+        "{frozen:?}"
+    );
+    assert!(!shell.machine.refreshing());
+    assert!(!shell.machine.status(shell.now.wall).refreshing);
+    // The provider's answer, late, changes nothing; a check on resume starts anew.
+    assert_eq!(
+        shell.feed(Input::Answered {
+            ticket: provider,
+            answer: Ok(token("late", T0 + HOUR)),
+        }),
+        []
+    );
+    shell.pass(MINUTE);
+    let resumed = shell.feed(Input::Check);
+    assert!(resumed.contains(&Command::Begin), "{resumed:?}");
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&resumed, "after"),
+    });
+    ticket_of(&locking, "lock");
+    // A tab frozen with nothing in flight and no lock has nothing to let go.
+    let (mut idle, _) = Shell::started(settings(), true, T0 + HOUR);
+    assert_eq!(idle.feed(Input::Frozen), []);
+}
+
+/// A page back from the back/forward cache asks the other tabs first, as a tab that just
+/// started: they likely refreshed while it was away, and their answer saves a provider call.
+#[test]
+fn a_page_back_from_the_cache_says_hello_and_waits_for_the_answers() {
+    let (mut shell, _) = Shell::started(settings(), true, T0 + HOUR);
+    // In the cache past the due time, long after the start's hello.
+    shell.pass(55 * MINUTE);
+    let restored = shell.feed(Input::Restored);
+    let hello = restored.iter().position(|c| *c == Command::Hello);
+    let begin = restored.iter().position(|c| *c == Command::Begin);
+    assert!(
+        matches!((hello, begin), (Some(h), Some(b)) if h < b),
+        "hello, then the refresh: {restored:?}"
+    );
+    let (wait, ms) = after(&restored).expect("the refresh waits");
+    assert!(ms > 0 && ms <= HELLO_WAIT_MS as u32, "{ms}");
+    // Another tab answers within the wait: its token is applied, nobody is asked.
+    shell.pass(40);
+    let shared = shell.feed(Input::PeerToken {
+        token: "theirs".into(),
+        expires_at: T0 + 2 * HOUR,
+    });
+    assert!(!asks(&shared), "{shared:?}");
+    let done = shell.feed(Input::TokenSet {
+        ticket: ticket_of(&shared, "set"),
+        results: vec![(0, Ok(true))],
+    });
+    assert_eq!(refreshed(&done), Some((T0 + 2 * HOUR, Reason::Shared)));
+    assert_eq!(shell.feed(Input::Continue { ticket: wait }), []);
+
+    // Restored with a fresh token: the hello goes out, and a refresh asked for within the wait
+    // waits for the rest of it.
+    let (mut shell, _) = Shell::started(settings(), true, T0 + HOUR);
+    shell.pass(10 * MINUTE);
+    assert_eq!(shell.feed(Input::Restored), [Command::Hello]);
+    shell.pass(100);
+    let begun = shell.feed(Input::RefreshNow);
+    assert_eq!(
+        after(&begun).map(|(_, ms)| ms),
+        Some(HELLO_WAIT_MS as u32 - 100)
+    );
+    // With a refresh in flight, no second hello and no second refresh.
+    let again = shell.feed(Input::Restored);
+    assert!(
+        !again
+            .iter()
+            .any(|c| matches!(c, Command::Hello | Command::Begin)),
+        "{again:?}"
+    );
+
+    // Without other tabs there is nobody to ask: the check refreshes at once.
+    let (mut alone, _) = Shell::started(settings(), false, T0 + HOUR);
+    alone.pass(55 * MINUTE);
+    let restored = alone.feed(Input::Restored);
+    assert!(!restored.contains(&Command::Hello), "{restored:?}");
+    assert!(restored.contains(&Command::Begin), "{restored:?}");
+    assert_eq!(after(&restored).map(|(_, ms)| ms), Some(0));
+}
+
+/// After `stop()`, `refreshNow()` and `accessTokenProvider` settle at once, rejected, and nothing
+/// else asks for anything (only `debug` lines) until the next `start()`, which works as before.
+#[test]
+fn a_stopped_refresher_only_settles_until_it_is_started_again() {
+    let config = Settings {
+        debug: true,
+        ..settings()
+    };
+    let not_logs = |commands: Vec<Command<()>>| -> Vec<Command<()>> {
+        commands
+            .into_iter()
+            .filter(|c| !matches!(c, Command::Log { .. }))
+            .collect()
+    };
+    // Stopped before the first check: the expiration is no longer wanted.
+    let mut early = Shell::new(config);
+    early.feed(Input::Start { peers: true });
+    assert!(early.machine.wants_initial());
+    early.feed(Input::Stop);
+    assert!(!early.machine.wants_initial());
+    early.feed(Input::Start { peers: true });
+    assert!(early.machine.wants_initial(), "wanted again once started");
+
+    let (mut shell, _) = Shell::started(config, true, T0 + HOUR);
+    let before = shell.machine.status(shell.now.wall);
+    let stopped = shell.feed(Input::Stop);
+    assert_eq!(stopped.last(), Some(&Command::Stopped));
+    // Even with the token expired, or the embed's own at hand.
+    shell.pass(2 * HOUR);
+    for input in [
+        Input::RefreshNow,
+        Input::TokenWanted { embed_token: None },
+        Input::TokenWanted {
+            embed_token: Some("embedded".into()),
+        },
+    ] {
+        assert_eq!(
+            not_logs(shell.feed(input.clone())),
+            [Command::Settle(Err(STOPPED))],
+            "{input:?} after stop"
+        );
+    }
+    for input in [
+        Input::PeerToken {
+            token: "peer".into(),
+            expires_at: T0 + 3 * HOUR,
+        },
+        Input::PeerHello,
+        Input::PeerFailed {
+            code: Code::ProviderRejected,
+        },
+        Input::EmbedSaysExpired,
+        Input::Restored,
+        Input::Frozen,
+        Input::Check,
+        Input::Tick,
+        Input::Wake,
+        Input::Online,
+        Input::VisibilityChanged,
+    ] {
+        assert_eq!(
+            not_logs(shell.feed(input.clone())),
+            [],
+            "{input:?} after stop"
+        );
+    }
+    let after_stop = shell.machine.status(shell.now.wall);
+    assert!(!after_stop.running && !after_stop.refreshing);
+    assert_eq!(after_stop.refresh_count, before.refresh_count);
+    assert_eq!(after_stop.expires_at, before.expires_at);
+    assert!(!shell.machine.refreshing());
+    // start() again: the expired token is refreshed, and the promises wait for it.
+    let started = not_logs(shell.feed(Input::Start { peers: true }));
+    assert_eq!(started, [Command::Hello, Command::CheckSoon]);
+    let begun = shell.feed(Input::Check);
+    assert!(begun.contains(&Command::Begin), "{begun:?}");
+    let wanted = shell.feed(Input::TokenWanted { embed_token: None });
+    assert!(settled(&wanted).is_empty(), "{wanted:?}");
+    let lock = to_lock(&mut shell, &begun);
+    let granted = shell.feed(Input::LockGranted { ticket: lock });
+    let expires_at = shell.now.wall + HOUR;
+    let reload = succeed(
+        &mut shell,
+        ticket_of(&granted, "provider"),
+        "new",
+        expires_at,
+    );
+    let done = shell.feed(Input::Reloaded {
+        ticket: ticket_of(&reload, "reload"),
+        results: vec![(0, Ok(true))],
+    });
+    assert!(refreshed(&done).is_some(), "{done:?}");
+    assert_eq!(settled(&done), [Ok("new".to_string())]);
+    assert!(shell.machine.status(shell.now.wall).running);
+}
