@@ -22,6 +22,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+mod soak;
+mod stopped;
 mod support;
 use support::*;
 

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
-import { ENGINE, launchTabs } from "./support/tabs.mjs";
+import { ENGINE, LIFECYCLE, launchTabs } from "./support/tabs.mjs";
 
 const PKG = new URL("../pkg/", import.meta.url);
 
@@ -20,6 +20,8 @@ const PKG = new URL("../pkg/", import.meta.url);
 /// records each pageshow's `persisted`: true when the page came back from the back/forward cache.
 const TAB_PAGE = `<!doctype html><meta charset="utf-8"><title>tab</title><script>
 window.shows = [];
+window.lifecycle = [];
+for (const n of ["freeze", "resume"]) document.addEventListener(n, () => window.lifecycle.push(n + "@" + Date.now()));
 addEventListener("pageshow", (e) => window.shows.push(e.persisted));
 if (new URLSearchParams(location.search).has("nolocks")) {
   Object.defineProperty(Navigator.prototype, "locks", { configurable: true, get: () => undefined });
@@ -43,8 +45,11 @@ const refresher = new TokenRefresher({
   checkIntervalMs: 100,
   minRefreshGapMs: 100,
   retryDelayMs: 200,
-  getNewAccessToken: async ({ signal }) =>
-    (await fetch("/token?tab=" + q.get("tab"), { signal })).json(),
+  getNewAccessToken: async ({ signal }) => {
+    const res = await fetch("/token?tab=" + q.get("tab"), { signal });
+    if (!res.ok) throw new Error("token endpoint: HTTP " + res.status);
+    return res.json();
+  },
 });
 for (const name of ["refreshed", "error", "expired"]) refresher.on(name, (e) => state.events.push(e));
 refresher.start();
@@ -53,11 +58,14 @@ state.ready = true;
 </script>`;
 
 /// The token endpoint: `lifetimeMs` tokens, numbered; `hold` keeps the next call open until
-/// `release()` (or until the page that made it goes away).
+/// `release()` (or until the page that made it goes away). While `down`, it answers 503 (the
+/// backend is down): `calls` lists every call's tab, `failed` the tabs of those answered 503.
 function tokenServer(lifetimeMs) {
   const server = {
     calls: [],
+    failed: [],
     issued: [],
+    down: false,
     holdNext: false,
     held: null,
     release() {
@@ -88,6 +96,11 @@ function tokenServer(lifetimeMs) {
     }
     if (url.pathname === "/token") {
       server.calls.push(url.searchParams.get("tab"));
+      if (server.down) {
+        server.failed.push(url.searchParams.get("tab"));
+        res.writeHead(503, { "content-type": "text/plain" });
+        return res.end("backend down");
+      }
       const answer = () => {
         const token = `tok-${server.issued.length + 1}`;
         server.issued.push(token);
@@ -272,5 +285,182 @@ test(`${ENGINE}: the refreshing tab going into the back/forward cache mid-refres
     t.diagnostic(`calls ${JSON.stringify(server.calls)}; restored tab's events: ${(await events(leaving)).join(", ")}`);
     t.diagnostic(`its error: ${await leaving.evaluate(() => window.state.events.filter((e) => e.type === "error").map((e) => `${e.message}: ${e.cause?.message ?? e.cause}`).join(" | "))}`);
     assert.ok(server.calls.length <= 3, `provider calls: ${server.calls.length} (2, plus at most one by the restored tab)`);
+  });
+});
+
+test(`${ENGINE}: a tab restored from the back/forward cache with its token due gets the others' token, no provider call`, { timeout: 60_000, skip: NO_BFCACHE }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const exp = Date.now() + 4_000; // due 1 s before, in every tab: after `cached` has left
+    const cached = await openTab(browser, base, { tab: "cached", exp, margin: 1_000 });
+    const others = [
+      await openTab(browser, base, { tab: "a", exp, margin: 1_000 }),
+      await openTab(browser, base, { tab: "b", exp, margin: 1_000 }),
+    ];
+    await cached.navigate(`${base}/away.html`);
+    assert.equal(server.calls.length, 0, "setup: the page left before anything was due");
+    for (const page of others) {
+      await until("the others refresh (one call between them)", async () => (await received(page)).length === 1);
+    }
+    assert.equal(server.calls.length, 1, "the others' refresh: one provider call");
+    await sleep(exp + 500 - Date.now()); // the cached page's token expires while it is frozen
+    assert.equal(server.calls.length, 1, "no provider call while the page was in the cache");
+    await cached.back();
+    assert.deepEqual(await cached.evaluate(() => window.shows), [false, true], "restored from the cache, not reloaded");
+    await until("the restored page's embed gets a token", async () => (await received(cached)).length === 1);
+    await sleep(500); // a call it might still make
+    t.diagnostic(`calls ${JSON.stringify(server.calls)}; restored page's events: ${(await events(cached)).join(", ")}`);
+    assert.deepEqual(await received(cached), [server.issued[0]], "the token the others hold");
+    assert.deepEqual(await reasons(cached), ["shared"]);
+    assert.deepEqual(await errors(cached), []);
+    assert.equal(server.calls.length, 1, "provider calls: the restore made none");
+  });
+});
+
+// The backend down: the tab holding the lock keeps it through its retries and tells the others
+// ("failed" on the channel), which fail visibly and wait for it instead of each calling. The same
+// timeline with one tab and with five: tokens due OUTAGE_MARGIN_MS before they expire, the token
+// endpoint down from the start until OUTAGE_AFTER_EXPIRY_MS after they expired. Once a token has
+// expired a tab retries about once per check interval (100 ms here), so the outage sees tens of
+// calls from one tab alone, not a handful.
+const OUTAGE_LEAD_MS = 5_000; // opening five WebKit windows over WebDriver takes a while
+const OUTAGE_MARGIN_MS = 1_000;
+const OUTAGE_AFTER_EXPIRY_MS = 3_000;
+
+async function outage(t, n) {
+  let figures;
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    server.down = true;
+    const exp = Date.now() + OUTAGE_LEAD_MS;
+    const tabs = [];
+    for (let i = 0; i < n; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: OUTAGE_MARGIN_MS }));
+    assert.ok(Date.now() < exp - OUTAGE_MARGIN_MS, "setup: every tab opened before its refresh was due (raise OUTAGE_LEAD_MS)");
+    assert.equal(server.calls.length, 0);
+    await sleep(exp + OUTAGE_AFTER_EXPIRY_MS - Date.now());
+    // What each tab saw of the outage, then the backend recovers.
+    const seen = [];
+    for (const page of tabs) {
+      seen.push({ errors: await errors(page), failures: await page.evaluate(() => window.refresher.status.failures) });
+    }
+    server.down = false;
+    const failed = server.failed.slice();
+    for (const [i, { errors: codes, failures }] of seen.entries()) {
+      assert.ok(codes.length >= 1, `t${i} got an error event during the outage`);
+      assert.deepEqual([...new Set(codes)], ["ProviderRejected"], `t${i}'s error codes`);
+      assert.ok(failures >= 1, `t${i}'s status.failures during the outage: ${failures}`);
+    }
+    for (const [i, page] of tabs.entries()) {
+      await until(`t${i}'s embed gets a token after the recovery`, async () => (await received(page)).length >= 1);
+    }
+    await sleep(1_000); // ten check intervals: any further call would come
+    for (const [i, page] of tabs.entries()) {
+      assert.deepEqual(await received(page), [server.issued[0]], `t${i} holds the one token issued after the recovery`);
+    }
+    const after = server.calls.length - failed.length;
+    const byTab = {};
+    for (const tab of failed) byTab[tab] = (byTab[tab] ?? 0) + 1;
+    figures = { calls: failed.length, byTab, after, errors: seen.map((s) => s.errors.length) };
+    t.diagnostic(`${n} tab(s): ${JSON.stringify(figures)}`);
+    assert.equal(after, 1, "provider calls after the recovery: one, shared");
+  });
+  return figures;
+}
+
+test(`${ENGINE}: backend down with many tabs: five tabs call the provider about as often as one`, { timeout: 120_000 }, async (t) => {
+  const one = await outage(t, 1);
+  const five = await outage(t, 5);
+  const ratio = five.calls / one.calls;
+  console.log(
+    `backend down, ${ENGINE}: provider calls during the outage: 1 tab ${one.calls}, 5 tabs ${five.calls}, ` +
+      `ratio ${ratio.toFixed(2)} (5 tabs: calls by tab ${JSON.stringify(five.byTab)}, ` +
+      `error events by tab ${five.errors.join("/")}; after the recovery: ${one.after} and ${five.after} call(s))`,
+  );
+  assert.ok(one.calls >= 10, `one tab alone made ${one.calls} calls: too few to compare (lengthen the outage)`);
+  assert.ok(five.calls <= 1.25 * one.calls, `5 tabs: ${five.calls} calls, 1 tab: ${one.calls} (ratio ${ratio.toFixed(2)}, at most 1.25)`);
+});
+
+/** Three tabs, the backend down: the tab making the calls (holding the lock) `leave`s; another
+ * must make them from then on, and after the recovery every remaining tab holds the token. */
+async function failingTabLeaves(server, base, browser, leave) {
+  server.down = true;
+  const exp = Date.now() + 3_000;
+  const tabs = [];
+  for (let i = 0; i < 3; i += 1) tabs.push(await openTab(browser, base, { tab: `t${i}`, exp, margin: 1_000 }));
+  await until("the first tab's calls fail a few times", async () => server.failed.length >= 3);
+  const first = server.failed[0];
+  assert.deepEqual([...new Set(server.failed)], [first], "only the tab holding the lock calls");
+  const leaver = tabs.find((_, i) => `t${i}` === first);
+  await leave(leaver);
+  const left = server.failed.length;
+  const leftAt = Date.now();
+  try {
+  await until("another tab's calls fail a few times", async () =>
+    server.failed.slice(left).filter((tab) => tab !== first).length >= 3);
+  } catch (e) {
+    console.log("DEBUG left at", leftAt, "calls", JSON.stringify(server.calls), "failed", left);
+    for (const [i, page] of tabs.entries()) {
+      if (page === leaver) continue;
+      console.log("DEBUG", i, JSON.stringify(await page.evaluate(() => ({ st: window.refresher.status, ev: window.state.events.map((e) => e.type + ":" + (e.code ?? e.reason) + "@" + (e.retryAt ?? "")), now: Date.now() }))));
+    }
+    await leaver.lifecycle("active");
+    console.log("DEBUG leaver", JSON.stringify(await leaver.evaluate(() => ({ lc: window.lifecycle, st: window.refresher.status, ev: window.state.events.map((e) => e.type + ":" + (e.code ?? e.reason)), now: Date.now() }))));
+    throw e;
+  }
+  const since = server.failed.slice(left);
+  // A call the leaving tab sent just before it went may land after.
+  assert.ok(since.filter((tab) => tab === first).length <= 1, `calls since it left: ${JSON.stringify(since)}`);
+  const takers = [...new Set(since.filter((tab) => tab !== first))];
+  assert.equal(takers.length, 1, `one tab took over: ${JSON.stringify(since)}`);
+  server.down = false;
+  const remaining = tabs.filter((tab) => tab !== leaver);
+  for (const page of remaining) {
+    await until("each remaining tab's embed gets the token", async () => (await received(page)).length === 1);
+  }
+  await sleep(500);
+  for (const page of remaining) {
+    assert.deepEqual(await received(page), [server.issued[0]]);
+    assert.ok((await errors(page)).length >= 1, "it saw the outage");
+  }
+  assert.equal(server.calls.length - server.failed.length, 1, "one call after the recovery");
+  return { tabs, leaver, first, taker: takers[0] };
+}
+
+test(`${ENGINE}: backend down, the failing tab closes: another takes over`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const { first, taker } = await failingTabLeaves(server, base, browser, (tab) => tab.close());
+    t.diagnostic(`${first} closed, ${taker} took over; calls ${JSON.stringify(server.calls)}`);
+  });
+});
+
+test(`${ENGINE}: backend down, the failing tab frozen: another takes over`, { timeout: 60_000, skip: !LIFECYCLE && "freezing a page needs Chromium's Page Lifecycle (CDP)" }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const { leaver, first, taker } = await failingTabLeaves(server, base, browser, (tab) => tab.lifecycle("frozen"));
+    const calls = server.calls.length;
+    // Resumed (`resume`), it finds its token expired: the others hold a fresh one.
+    await leaver.lifecycle("active");
+    await until("the resumed tab's embed gets the token", async () => (await received(leaver)).length === 1);
+    await sleep(500);
+    t.diagnostic(`${first} frozen, ${taker} took over; calls ${JSON.stringify(server.calls)}; resumed tab's events: ${(await events(leaver)).join(", ")}`);
+    assert.deepEqual(await received(leaver), [server.issued[0]], "the resumed tab holds the shared token");
+    assert.equal(server.calls.length, calls, "no provider call by the resumed tab");
+  });
+});
+
+test(`${ENGINE}: stop() then refreshNow(): false, and no provider call`, { timeout: 60_000 }, async (t) => {
+  await withBrowser(t, 60_000, async ({ server, base, browser }) => {
+    const tabs = [
+      await openTab(browser, base, { tab: "a", exp: Date.now() + 60_000, margin: 1_000 }),
+      await openTab(browser, base, { tab: "b", exp: Date.now() + 60_000, margin: 1_000 }),
+    ];
+    // Running, refreshNow() asks the provider even for a fresh token: the control.
+    assert.equal(await tabs[0].evaluate(() => window.refresher.refreshNow()), true);
+    assert.deepEqual(server.calls, ["a"]);
+    const stopped = await tabs[1].evaluate(async () => {
+      window.refresher.stop();
+      return window.refresher.refreshNow();
+    });
+    assert.equal(stopped, false, "refreshNow() after stop() resolves false");
+    await sleep(500);
+    assert.deepEqual(server.calls, ["a"], "no provider call after stop()");
+    assert.equal(await tabs[1].evaluate(() => window.refresher.status.running), false);
   });
 });

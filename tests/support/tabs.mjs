@@ -5,13 +5,16 @@
 //     scripts/webkit/with-driver.mjs sets.
 // TEST_BROWSER picks the engine (default chromium). A tab is
 //   { evaluate(fn, arg), waitFor(what, fn, timeoutMs, arg), navigate(url), back(), problems(),
-//     console(), fetched(), outside(), close() }:
+//     console(), fetched(), outside(), lifecycle(state), close() }:
 // problems() lists the page's uncaught errors and console errors and warnings ({ level, text },
 // level "uncaught", "error" or "warning"), console() every console message's text, fetched() the
 // paths of the resources it loaded, outside() what it asked of hosts beyond open()'s
 // `allowHosts` (Chromium blocks those). WebDriver has no console or network events: in WebKit
 // these come from the page itself, so problems() and console() need PROBLEM_COLLECTOR in the
 // page's <head> (they return null without it) and fetched() reads Resource Timing.
+// lifecycle("frozen" | "active") freezes or resumes the page as Chromium does to background tabs
+// (Page Lifecycle: `freeze` then `resume` on document), through CDP's Page.setWebLifecycleState;
+// Chromium only (WebKit has no such API: it throws there; check LIFECYCLE first).
 
 import { createRequire } from "node:module";
 import { CHROMIUM, CHROMIUM_ARGS } from "../../scripts/demo-server.mjs";
@@ -40,6 +43,8 @@ for (const method of ["log", "info", "debug", "warn", "error"]) {
 </script>`;
 /** Whether pages must carry PROBLEM_COLLECTOR for problems() to see anything. */
 export const NEEDS_PROBLEM_COLLECTOR = ENGINE !== "chromium";
+/** Whether tab.lifecycle() can freeze a page in this engine. */
+export const LIFECYCLE = ENGINE === "chromium";
 
 /** Adds waitFor() to a tab: polls `fn(arg)` in the page until it returns something truthy. */
 function withWaitFor(tab) {
@@ -67,6 +72,7 @@ async function chromiumTabs(chromiumArgs) {
       const fetched = [];
       const outside = [];
       const consoleText = [];
+      let cdp = null;
       page.on("pageerror", (error) => problems.push({ level: "uncaught", text: String(error) }));
       page.on("console", (m) => {
         consoleText.push(m.text());
@@ -88,6 +94,11 @@ async function chromiumTabs(chromiumArgs) {
         fetched: async () => fetched.slice(),
         outside: async () => outside.slice(),
         console: async () => consoleText.slice(),
+        lifecycle: async (state) => {
+          // One session per page, kept (the page's own; it goes with the page).
+          cdp ??= await context.newCDPSession(page);
+          await cdp.send("Page.setWebLifecycleState", { state });
+        },
         close: () => page.close(),
       });
     },
@@ -146,6 +157,9 @@ async function webkitTabs() {
             (await evaluate(() => performance.getEntriesByType("resource").map((e) => e.name))).filter(
               (u) => allowHosts && !allowHosts.includes(new URL(u).hostname),
             ),
+          lifecycle: async () => {
+            throw new Error("lifecycle(): WebKit has no Page Lifecycle API (see LIFECYCLE)");
+          },
           close: () =>
             exclusive(async () => {
               await use(handle);
