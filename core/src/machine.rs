@@ -32,6 +32,8 @@ pub const SHARED_LIFETIME_CAP_MS: Millis = 24 * 60 * 60 * 1000;
 
 /// What promises settle with once the refresher was stopped.
 const STOPPED: &str = "the refresher was stopped";
+/// What promises of a refresh dropped by a freeze settle with.
+const FROZEN: &str = "the page was frozen while the token was being refreshed";
 /// The message of a failure another tab had, for the tabs that waited for it.
 const PEER_FAILED: &str =
     "the tab asking the token provider for every tab got this failure; it keeps the lock and retries";
@@ -202,6 +204,12 @@ impl<C: Default> Machine<C> {
             Input::Initial(expires_at) => self.initialise(expires_at),
             Input::Tick | Input::Check if self.running => self.check(now, false),
             Input::VisibilityChanged if self.running && !now.hidden() => self.check(now, false),
+            Input::VisibilityChanged if self.lock && self.attempt.is_none() => {
+                // Hidden between retries: its timers may be throttled for long, so the lock
+                // kept for every tab goes to the next (a visible one goes first).
+                self.lock = false;
+                self.push(Command::ReleaseLock { linger_ms: 0 });
+            }
             Input::Restored if self.running => self.restored(now),
             Input::Tick | Input::Check | Input::VisibilityChanged | Input::Restored => {}
             Input::Frozen => self.frozen(now),
@@ -338,6 +346,8 @@ impl<C: Default> Machine<C> {
         if self.attempt.take().is_some() {
             self.schedule.abandoned();
             self.push(Command::Abort);
+            // Its promises would otherwise wait for the next refresh due, maybe an hour away.
+            self.push(Command::Settle(Err(FROZEN)));
         }
         if std::mem::take(&mut self.lock) {
             self.push(Command::ReleaseLock { linger_ms: 0 });
@@ -670,10 +680,18 @@ impl<C: Default> Machine<C> {
         let Some(attempt) = self.attempt.take() else {
             return;
         };
+        // Only what the backend answered: a provider missing or throwing in this tab (another
+        // page, another version), an embed not found, or this tab's clock, must not stop the
+        // others; nor may a hidden tab, whose timers can be throttled for minutes.
+        let backend = !matches!(
+            failure.code,
+            Code::NoEmbed | Code::NoProvider | Code::ProviderThrew | Code::TokenAlreadyExpired
+        );
         let for_all = self.lock
             && self.running
-            && attempt.phase == Phase::Providing
-            && failure.code != Code::NoEmbed;
+            && backend
+            && !now.hidden()
+            && attempt.phase == Phase::Providing;
         if for_all {
             self.push(Command::PublishFailure { code: failure.code });
         } else if std::mem::take(&mut self.lock) {

@@ -1095,3 +1095,53 @@ fn a_stopped_refresher_only_settles_until_it_is_started_again() {
     assert_eq!(settled(&done), [Ok("new".to_string())]);
     assert!(shell.machine.status(shell.now.wall).running);
 }
+
+/// The lock is kept through failures only for what the backend answered, by a visible tab: a
+/// provider missing or throwing in this tab, or a tab whose timers may be throttled, must not
+/// hold every other tab back. A freeze settles the promises of the refresh it drops.
+#[test]
+fn only_a_visible_tab_whose_backend_failed_keeps_the_lock_and_a_freeze_settles_promises() {
+    let fail_with = |code: Code, hidden: bool| {
+        let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+        let lock = to_lock(&mut shell, &begun);
+        let granted = shell.feed(Input::LockGranted { ticket: lock });
+        shell.now.hidden = hidden;
+        let failed = shell.feed(Input::Answered {
+            ticket: ticket_of(&granted, "provider"),
+            answer: Err(Failure::new(code, "no")),
+        });
+        (shell, failed)
+    };
+    for code in [Code::ProviderThrew, Code::NoProvider, Code::NoEmbed] {
+        let (_, failed) = fail_with(code, false);
+        assert!(
+            failed.contains(&Command::ReleaseLock { linger_ms: 0 }),
+            "{code:?}: {failed:?}"
+        );
+        assert!(!failed
+            .iter()
+            .any(|c| matches!(c, Command::PublishFailure { .. })));
+    }
+    let (_, hidden) = fail_with(Code::ProviderRejected, true);
+    assert!(hidden.contains(&Command::ReleaseLock { linger_ms: 0 }));
+    // Kept by a visible tab, then let go when the tab is hidden between retries.
+    let (mut shell, kept) = fail_with(Code::InvalidAnswer, false);
+    assert!(kept.contains(&Command::PublishFailure {
+        code: Code::InvalidAnswer
+    }));
+    shell.now.hidden = true;
+    let hid = shell.feed(Input::VisibilityChanged);
+    assert_eq!(hid, [Command::ReleaseLock { linger_ms: 0 }]);
+    // Hidden again with nothing held: nothing to do.
+    assert_eq!(shell.feed(Input::VisibilityChanged), []);
+    // A refreshNow() joined to a refresh the freeze drops is settled, not left for the next.
+    shell.now.hidden = false;
+    let begun = shell.feed(Input::RefreshNow);
+    let lock = to_lock(&mut shell, &begun);
+    shell.feed(Input::LockGranted { ticket: lock });
+    let frozen = shell.feed(Input::Frozen);
+    assert_eq!(
+        settled(&frozen),
+        [Err("the page was frozen while the token was being refreshed")]
+    );
+}
