@@ -76,7 +76,7 @@ impl Peers {
     pub fn publish_failure(&self, code: Code) {
         self.post(&[
             ("kind", Value::Str("failed")),
-            ("code", Value::Str(code.as_str())),
+            ("code", Value::Num(code.number().into())),
         ]);
     }
 
@@ -148,7 +148,7 @@ fn parse(data: &JsValue) -> Option<Message> {
     match field("kind")?.as_string()?.as_str() {
         "hello" => Some(Message::Hello),
         "failed" => Some(Message::Failed {
-            code: Code::parse(&field("code")?.as_string()?)?,
+            code: Code::from_number(field("code")?.as_f64()?)?,
         }),
         "token" => {
             let token = field("token")?.as_string().filter(|t| !t.is_empty())?;

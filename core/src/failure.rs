@@ -38,7 +38,7 @@ pub enum Code {
 }
 
 impl Code {
-    /// Every code, for [`Code::parse`].
+    /// Every code, in the order of their numbers (what another tab sends).
     const ALL: [Code; 15] = [
         Self::NoEmbed,
         Self::NoProvider,
@@ -57,9 +57,16 @@ impl Code {
         Self::ReloadFailed,
     ];
 
-    /// The code named `name` (as another tab sends it), if there is one.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|code| code.as_str() == name)
+    /// The code's number, as it travels between tabs: a name would cost a string comparison
+    /// per code to read back.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// The code numbered `n` (as another tab sends it), if there is one.
+    pub fn from_number(n: f64) -> Option<Self> {
+        let index = n as usize;
+        (index as f64 == n).then(|| Self::ALL.get(index).copied())?
     }
 
     pub fn as_str(self) -> &'static str {
@@ -128,11 +135,13 @@ mod tests {
     use super::Code;
 
     #[test]
-    fn every_code_parses_back_from_its_name() {
+    fn every_code_comes_back_from_its_number_and_nothing_else_does() {
         for code in Code::ALL {
-            assert_eq!(Code::parse(code.as_str()), Some(code));
+            assert_eq!(Code::from_number(f64::from(code.number())), Some(code));
         }
-        assert_eq!(Code::parse("providerRejected"), None);
-        assert_eq!(Code::parse(""), None);
+        for n in [-1.0, 0.5, 15.0, 1e300, f64::NAN, f64::INFINITY, -0.0 - 1.0] {
+            assert_eq!(Code::from_number(n), None, "{n}");
+        }
+        assert_eq!(Code::from_number(-0.0), Some(Code::NoEmbed));
     }
 }

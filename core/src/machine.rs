@@ -33,10 +33,9 @@ pub const SHARED_LIFETIME_CAP_MS: Millis = 24 * 60 * 60 * 1000;
 /// What promises settle with once the refresher was stopped.
 const STOPPED: &str = "the refresher was stopped";
 /// What promises of a refresh dropped by a freeze settle with.
-const FROZEN: &str = "the page was frozen while the token was being refreshed";
+const FROZEN: &str = "the page was frozen during the refresh";
 /// The message of a failure another tab had, for the tabs that waited for it.
-const PEER_FAILED: &str =
-    "the tab asking the token provider for every tab got this failure; it keeps the lock and retries";
+const PEER_FAILED: &str = "the tab refreshing for all tabs failed so; it retries";
 
 /// The settings that do not change while the refresher lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

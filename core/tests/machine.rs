@@ -1142,8 +1142,6 @@ fn only_a_visible_tab_whose_backend_failed_keeps_the_lock_and_a_freeze_settles_p
     let frozen = shell.feed(Input::Frozen);
     assert_eq!(
         settled(&frozen),
-        [Err(
-            "the page was frozen while the token was being refreshed"
-        )]
+        [Err("the page was frozen during the refresh")]
     );
 }

@@ -158,9 +158,9 @@ enum Raw {
         token: String,
         expires_at: f64,
     },
-    /// The lock holder's provider failed (the code's name, as the shell sends it).
+    /// The lock holder's provider failed (the code's number, as the shell sends it).
     Failed {
-        code: String,
+        code: f64,
     },
 }
 
@@ -635,7 +635,7 @@ impl World {
             Command::PublishFailure { code } => self.post(
                 tab,
                 Raw::Failed {
-                    code: code.as_str().to_string(),
+                    code: f64::from(code.number()),
                 },
             ),
             Command::Emit(event) => match event {
@@ -790,7 +790,7 @@ impl World {
         self.figures.messages += 1;
         let input = match raw {
             Raw::Hello => Input::PeerHello,
-            Raw::Failed { code } => match Code::parse(&code) {
+            Raw::Failed { code } => match Code::from_number(code) {
                 Some(code) => Input::PeerFailed { code },
                 None => {
                     self.figures.garbage_dropped += 1;

@@ -117,10 +117,7 @@ async fn a_peers_messages_after_stop_change_nothing() {
         ("expiresAt", (now() + 2.0 * HOUR).into()),
     ]);
     peer(&[("kind", "hello".into())]);
-    peer(&[
-        ("kind", "failed".into()),
-        ("code", "ProviderRejected".into()),
-    ]);
+    peer(&[("kind", "failed".into()), ("code", 3.into())]);
     sleep(5 * INTERVAL).await;
     env.c.eq("provider calls", env.fake.call_count(), calls);
     env.c
