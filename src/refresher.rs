@@ -272,33 +272,27 @@ impl Inner {
         };
         self.kept.keep(self);
         let weak = Rc::downgrade(self);
-        let feeds = |input: ToInput| {
+        let feeds = |input: fn() -> Input<JsValue>| {
             let weak = weak.clone();
-            move |event: web_sys::Event| with(&weak, |inner| inner.feed(input(&event)))
+            move || with(&weak, |inner| inner.feed(input()))
         };
-        let tick = feeds(|_| Input::Tick);
-        let interval = Interval::new(self.config.check_interval_ms, move || {
-            tick(JsValue::UNDEFINED.unchecked_into())
-        });
+        let interval = Interval::new(self.config.check_interval_ms, feeds(|| Input::Tick));
         let (document, window): (&web_sys::EventTarget, _) = (&document, &window);
-        let page: [(_, _, ToInput); 6] = [
-            (document, "visibilitychange", |_| Input::VisibilityChanged),
-            (document, "resume", |_| Input::Check),
-            (document, "freeze", |_| Input::Frozen),
-            // `persisted`: back from the back/forward cache, where timers did not run.
-            (window, "pageshow", |event| {
-                let persisted = Reflect::get(event, &"persisted".into()).unwrap_or_default();
-                if persisted.is_truthy() {
-                    Input::Restored
-                } else {
-                    Input::Check
-                }
-            }),
-            (window, "focus", |_| Input::Check),
-            (window, "online", |_| Input::Online),
+        let page: [(_, _, fn() -> Input<_>); 6] = [
+            (document, "visibilitychange", || Input::VisibilityChanged),
+            (document, "resume", || Input::Check),
+            (document, "freeze", || Input::Frozen),
+            // Maybe back from the back/forward cache (`persisted`), where timers did not run;
+            // not worth reading: the page's first `pageshow` mostly comes before `start()`.
+            (window, "pageshow", || Input::Restored),
+            (window, "focus", || Input::Check),
+            (window, "online", || Input::Online),
         ];
         let mut listeners: Vec<_> = (page.into_iter())
-            .map(|(target, name, input)| EventListener::new(target, name, feeds(input)))
+            .map(|(target, name, input)| {
+                let feed = feeds(input);
+                EventListener::new(target, name, move |_| feed())
+            })
             .collect();
         // powerbi-client dispatches the embed's events on its element; `TokenExpired` there
         // means the report is already dead, whatever this clock says.
@@ -651,9 +645,6 @@ impl Inner {
         debug_log::log(self.config.debug, message, detail);
     }
 }
-
-/// What a page event means to the machine.
-type ToInput = fn(&web_sys::Event) -> Input<JsValue>;
 
 /// An embed's call as started: its promise and whether it really ran, or why it could not start.
 type Started = (

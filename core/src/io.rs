@@ -83,7 +83,8 @@ pub enum Input<C> {
     Tick,
     /// A sign the page may have been away (shown, focused, resumed), or the first check.
     Check,
-    /// The page came back from the back/forward cache: the other tabs may hold a newer token.
+    /// The page was shown (`pageshow`), maybe back from the back/forward cache: the other tabs
+    /// may hold a newer token.
     Restored,
     /// The page is being frozen (Page Lifecycle `freeze`): whatever it holds for the other tabs
     /// must go, since a frozen page answers nothing.

@@ -203,12 +203,9 @@ impl<C: Default> Machine<C> {
             Input::Initial(expires_at) => self.initialise(expires_at),
             Input::Tick | Input::Check if self.running => self.check(now, false),
             Input::VisibilityChanged if self.running && !now.hidden() => self.check(now, false),
-            Input::VisibilityChanged if self.lock && self.attempt.is_none() => {
-                // Hidden between retries: its timers may be throttled for long, so the lock
-                // kept for every tab goes to the next (a visible one goes first).
-                self.lock = false;
-                self.push(Command::ReleaseLock { linger_ms: 0 });
-            }
+            // Hidden between retries: its timers may be throttled for long, so a lock kept for
+            // every tab goes to the next (a visible one goes first), as for a freeze.
+            Input::VisibilityChanged if self.attempt.is_none() => self.frozen(now),
             Input::Restored if self.running => self.restored(now),
             Input::Tick | Input::Check | Input::VisibilityChanged | Input::Restored => {}
             Input::Frozen => self.frozen(now),
@@ -312,17 +309,10 @@ impl<C: Default> Machine<C> {
         self.stopped = true;
         self.peers = false;
         self.shared = None;
-        if self.attempt.take().is_some() {
-            self.schedule.abandoned();
-            self.push(Command::Abort);
-        }
-        if std::mem::take(&mut self.lock) {
-            self.push(Command::ReleaseLock { linger_ms: 0 }); // another tab takes over at once
-        }
+        self.let_go(STOPPED);
         if self.wake.take().is_some() {
             self.push(Command::DisarmWake);
         }
-        self.push(Command::Settle(Err(STOPPED)));
         if was_running {
             self.log("stopped", Detail::None);
         }
@@ -342,16 +332,21 @@ impl<C: Default> Machine<C> {
     /// A frozen page runs nothing, so it must not keep the other tabs waiting: the attempt in
     /// flight is dropped and the lock let go. `resume` checks again.
     fn frozen(&mut self, now: &impl Senses) {
+        self.let_go(FROZEN);
+        self.arm_wake(now);
+    }
+
+    /// Drops the attempt in flight, settling its promises with `why` (they would otherwise wait
+    /// for the next refresh), and lets the lock go: another tab takes over at once.
+    fn let_go(&mut self, why: &'static str) {
         if self.attempt.take().is_some() {
             self.schedule.abandoned();
             self.push(Command::Abort);
-            // Its promises would otherwise wait for the next refresh due, maybe an hour away.
-            self.push(Command::Settle(Err(FROZEN)));
+            self.push(Command::Settle(Err(why)));
         }
         if std::mem::take(&mut self.lock) {
             self.push(Command::ReleaseLock { linger_ms: 0 });
         }
-        self.arm_wake(now);
     }
 
     fn initialise(&mut self, expires_at: Result<Option<Millis>, Failure<C>>) {
