@@ -25,7 +25,7 @@ import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
-import { stripComments } from "../scripts/glue-comments.mjs";
+import { minifyGlue } from "../scripts/glue-minify.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -141,9 +141,9 @@ function build(crate) {
   // The floor always comes from the working tree (an older commit may not have it).
   wasmPack(join(BENCH, "floor"), "bundler", FLOOR_PKG, join(ROOT, "target", "bench-floor-cargo"));
   wasmPack(join(BENCH, "floor"), "web", FLOOR_WEB, join(ROOT, "target", "bench-floor-cargo"));
-  // The glue as the package ships it: without its comments (scripts/package-json.mjs).
+  // The glue as the package ships it: minified (scripts/package-json.mjs).
   for (const dir of [WEB_PKG, SHIPPED_PKG, FLOOR_PKG, FLOOR_WEB]) {
-    stripComments(readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f)));
+    minifyGlue(readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f)));
   }
 }
 

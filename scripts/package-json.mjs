@@ -5,12 +5,12 @@
 //   2. makes the generated types compile without `esnext` in `lib` (see fixDispose);
 //   3. adds the React hook (js/react/ -> pkg/react/), for `./react` and `./web/react`;
 //   4. rewrites pkg/package.json, which wasm-pack generates from Cargo.toml with no `exports`;
-//   5. takes the comments out of the JS glue (scripts/glue-comments.mjs says why).
+//   5. minifies the JS glue (scripts/glue-minify.mjs says how).
 // Usage: node scripts/package-json.mjs <pkg dir> <web build dir>
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stripComments } from "./glue-comments.mjs";
+import { minifyGlue } from "./glue-minify.mjs";
 
 const [pkgDir, webDir] = process.argv.slice(2);
 if (!pkgDir || !webDir) throw new Error("usage: node scripts/package-json.mjs <pkg dir> <web build dir>");
@@ -119,10 +119,10 @@ for (const f of ["index.js", "index.d.ts", "web.js", "web.d.ts", "hook.js", "hoo
 // npm ships README and LICENSE whatever `files` says, but not a changelog.
 copyFileSync(join(REPO, "CHANGELOG.md"), join(pkgDir, "CHANGELOG.md"));
 
-// --- the glue without its comments ---------------------------------------------------------------
+// --- the glue, minified ----------------------------------------------------------------------------
 
 // The .d.ts files keep the doc comments; the React hook's files are hand-written and stay as they are.
-stripComments([join(pkgDir, `${NAME}.js`), join(pkgDir, `${NAME}_bg.js`), join(outWeb, `${NAME}.js`)]);
+minifyGlue([join(pkgDir, `${NAME}.js`), join(pkgDir, `${NAME}_bg.js`), join(outWeb, `${NAME}.js`)]);
 
 // --- package.json -------------------------------------------------------------------------------
 

@@ -1,0 +1,28 @@
+// wasm-bindgen's JS glue, minified by esbuild before it ships: comments (the JSDoc copied from the
+// Rust doc comments, which the .d.ts beside it keeps for editors and tsc, and wasm-bindgen's notes
+// to its own readers), whitespace, and the names of its local helpers. Exported names stay, so
+// the .wasm's imports and the .d.ts still match. Used by scripts/package-json.mjs, and by the
+// bench on its own builds so that it weighs the same bytes.
+import { readFileSync, writeFileSync } from "node:fs";
+import { transformSync } from "esbuild";
+
+/** `source` minified; the exported class keeps its name for consoles and stack traces. */
+export function minified(source) {
+  const { code } = transformSync(source, { format: "esm", minify: true, target: "es2020" });
+  // esbuild renames a top-level class and exports it under its name (`export{E as Foo}`); its
+  // `name` is set back with one statement rather than esbuild's keepNames, which wraps every
+  // function of the glue.
+  const classes = [...source.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
+  let out = code;
+  for (const name of classes) {
+    const local = code.match(new RegExp(`\\b(\\w+) as ${name}\\b`))?.[1];
+    if (!local) throw new Error(`glue-minify: ${name} is not exported from the minified glue`);
+    if (local !== name) out += `Object.defineProperty(${local},"name",{value:"${name}"});\n`;
+  }
+  return out;
+}
+
+/** Rewrites each file in `paths` minified. */
+export function minifyGlue(paths) {
+  for (const path of paths) writeFileSync(path, minified(readFileSync(path, "utf8")));
+}
