@@ -10,14 +10,17 @@ import { transformSync } from "esbuild";
 export function minified(source) {
   const { code } = transformSync(source, { format: "esm", minify: true, target: "es2020" });
   // esbuild renames a top-level class and exports it under its name (`export{E as Foo}`); its
-  // `name` is set back with one statement rather than esbuild's keepNames, which wraps every
-  // function of the glue.
+  // `name` is set back by a static field (ES2022, in every browser with Web Locks) rather than
+  // esbuild's keepNames, which wraps every function of the glue.
   const classes = [...source.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
   let out = code;
   for (const name of classes) {
     const local = code.match(new RegExp(`\\b(\\w+) as ${name}\\b`))?.[1];
-    if (!local) throw new Error(`glue-minify: ${name} is not exported from the minified glue`);
-    if (local !== name) out += `Object.defineProperty(${local},"name",{value:"${name}"});\n`;
+    const opening = `class ${local}{`;
+    if (!local || code.split(opening).length !== 2) {
+      throw new Error(`glue-minify: no one class ${local} exported as ${name} in the minified glue`);
+    }
+    if (local !== name) out = out.replace(opening, `${opening}static name="${name}";`);
   }
   return out;
 }

@@ -94,7 +94,9 @@ impl Peers {
         let acquired = Promise::new(&mut |resolve, _| on_acquired = Some(resolve));
         let mut on_release = None;
         let released = Promise::new(&mut |resolve, _| on_release = Some(resolve));
-        let callback = Closure::once(move |_lock: JsValue| -> Promise {
+        // Called with the lock, which it need not read: taking no argument, it shares its
+        // closure type (and wasm-bindgen's glue for it) with `accessTokenProvider`'s.
+        let callback = Closure::<dyn FnMut() -> Promise>::once(move || -> Promise {
             if let Some(resolve) = on_acquired {
                 let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
             }

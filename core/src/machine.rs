@@ -33,9 +33,9 @@ pub const SHARED_LIFETIME_CAP_MS: Millis = 24 * 60 * 60 * 1000;
 /// What promises settle with once the refresher was stopped.
 const STOPPED: &str = "the refresher was stopped";
 /// What promises of a refresh dropped by a freeze settle with.
-const FROZEN: &str = "the page was frozen during the refresh";
+const FROZEN: &str = "the page was frozen";
 /// The message of a failure another tab had, for the tabs that waited for it.
-const PEER_FAILED: &str = "the tab refreshing for all tabs failed so; it retries";
+const PEER_FAILED: &str = "the tab refreshing for all tabs failed so";
 
 /// The settings that do not change while the refresher lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +206,12 @@ impl<C: Default> Machine<C> {
             // Hidden between retries: its timers may be throttled for long, so a lock kept for
             // every tab goes to the next (a visible one goes first), as for a freeze.
             Input::VisibilityChanged if self.attempt.is_none() => self.frozen(now),
-            Input::Restored if self.running => self.restored(now),
+            // Shown, maybe back from the back/forward cache: the other tabs likely refreshed
+            // meanwhile, so they are asked first, as by a tab that just started.
+            Input::Restored if self.running => {
+                self.hello(now);
+                self.check(now, false);
+            }
             Input::Tick | Input::Check | Input::VisibilityChanged | Input::Restored => {}
             Input::Frozen => self.frozen(now),
             Input::Wake if self.running => {
@@ -296,10 +301,7 @@ impl<C: Default> Machine<C> {
         self.stopped = false;
         self.peers = peers;
         self.log("started", Detail::None);
-        if peers {
-            self.push(Command::Hello);
-            self.hello_at = now.mono();
-        }
+        self.hello(now);
         self.push(Command::CheckSoon);
     }
 
@@ -319,14 +321,12 @@ impl<C: Default> Machine<C> {
         self.push(Command::Stopped);
     }
 
-    /// Back from the back/forward cache: the other tabs likely refreshed meanwhile, so they are
-    /// asked first, as by a tab that just started.
-    fn restored(&mut self, now: &impl Senses) {
-        if self.peers && self.attempt.is_none() {
+    /// Asks the other tabs for their token; a refresh in the next moment waits for the answers.
+    fn hello(&mut self, now: &impl Senses) {
+        if self.peers {
             self.push(Command::Hello);
             self.hello_at = now.mono();
         }
-        self.check(now, false);
     }
 
     /// A frozen page runs nothing, so it must not keep the other tabs waiting: the attempt in
