@@ -12,10 +12,21 @@
 // `allowHosts` (Chromium blocks those). WebDriver has no console or network events: in WebKit
 // these come from the page itself, so problems() and console() need PROBLEM_COLLECTOR in the
 // page's <head> (they return null without it) and fetched() reads Resource Timing.
-// lifecycle("frozen" | "active") freezes or resumes the page as Chromium does to background tabs
-// (Page Lifecycle: `freeze` then `resume` on document), through CDP's Page.setWebLifecycleState;
-// Chromium only (WebKit has no such API: it throws there; check LIFECYCLE first).
+// lifecycle("frozen" | "active") freezes the page as Chromium does a background tab (hidden, then
+// `freeze` on document, its timers and tasks stopped) or brings it back as when the user returns
+// to it (`resume`, visible again), through CDP's Page.setWebLifecycleState. Chromium only (check
+// LIFECYCLE), and only in a browser started with launchTabs({ lifecycle: true }): Playwright's own
+// launch turns on focus emulation in every page from its own CDP session, which keeps the page
+// visible, and Chromium then ignores the freeze silently. With the option Chromium is started here
+// and Playwright attaches over CDP with `noDefaults` (no focus emulation of its own); each tab
+// gets focus emulation from a session of ours instead (every tab visible and focused, as with
+// Playwright's launch), which lifecycle() turns off before freezing and on again after resuming.
+// Tabs open in the browser's default context: one profile, as usual.
 
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import { CHROMIUM, CHROMIUM_ARGS } from "../../scripts/demo-server.mjs";
 import { WebDriverSession } from "./webdriver.mjs";
@@ -60,10 +71,89 @@ function withWaitFor(tab) {
   return tab;
 }
 
-async function chromiumTabs(chromiumArgs) {
+/**
+ * Chromium started here (headless, a fresh profile, DevTools on a free port) with Playwright
+ * attached over CDP without its default overrides, so pages can be hidden and frozen. The flags
+ * that matter to timing are Playwright's own: background pages' timers are not throttled.
+ */
+async function chromiumAttached(chromium, chromiumArgs) {
+  const profile = mkdtempSync(join(tmpdir(), "tabs-chromium-"));
+  const args = [
+    ...CHROMIUM_ARGS,
+    ...chromiumArgs,
+    "--headless",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    "--no-default-browser-check",
+    "--remote-debugging-port=0",
+    `--user-data-dir=${profile}`,
+    "about:blank",
+  ];
+  // Its own process group: whatever of it outlives the main process (renderers, the zygote) is
+  // ended with it, by the group's id, and no stray child holds the profile or the stderr pipe.
+  const proc = spawn(CHROMIUM, args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const exited = new Promise((resolve) => proc.once("exit", resolve));
+  const killGroup = (signal) => {
+    try {
+      process.kill(-proc.pid, signal);
+    } catch {} // already gone
+  };
+  let browser = null;
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      // Chromium closing itself ends its children and flushes the profile; a kill if it does not.
+      const closing = browser
+        ? browser.newBrowserCDPSession().then((cdp) => cdp.send("Browser.close")).catch(() => {})
+        : Promise.resolve();
+      await closing;
+      const timer = setTimeout(() => killGroup("SIGKILL"), 5_000);
+      if (!browser) killGroup("SIGTERM");
+      await exited;
+      clearTimeout(timer);
+    }
+    killGroup("SIGKILL");
+    await browser?.close().catch(() => {}); // Playwright's side of the connection
+    proc.stderr.destroy();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
+  try {
+    const endpoint = await new Promise((resolve, reject) => {
+      let said = "";
+      const timer = setTimeout(() => reject(new Error(`Chromium did not open DevTools in 30 s: ${said}`)), 30_000);
+      proc.stderr.on("data", (chunk) => {
+        said += chunk;
+        const found = said.match(/DevTools listening on (ws:\/\/\S+)/);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1]);
+        }
+      });
+      proc.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`Chromium exited (${code}) before it opened DevTools: ${said}`));
+      });
+    });
+    proc.stderr.removeAllListeners("data");
+    proc.stderr.resume(); // keep draining what it logs
+    browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
+    return { browser, context: browser.contexts()[0], stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+async function chromiumTabs(chromiumArgs, lifecycle) {
   const { chromium } = require("playwright-core");
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...chromiumArgs] });
-  const context = await browser.newContext();
+  let browser, context, stop;
+  if (lifecycle) {
+    ({ browser, context, stop } = await chromiumAttached(chromium, chromiumArgs));
+  } else {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...chromiumArgs] });
+    context = await browser.newContext();
+    stop = () => browser.close();
+  }
   return {
     name: `Chromium ${browser.version()}`,
     async open(url, { allowHosts } = {}) {
@@ -72,7 +162,9 @@ async function chromiumTabs(chromiumArgs) {
       const fetched = [];
       const outside = [];
       const consoleText = [];
-      let cdp = null;
+      // Ours, kept with the page: focus emulation lives as long as the session that asked for it.
+      const cdp = lifecycle ? await context.newCDPSession(page) : null;
+      if (cdp) await cdp.send("Emulation.setFocusEmulationEnabled", { enabled: true });
       page.on("pageerror", (error) => problems.push({ level: "uncaught", text: String(error) }));
       page.on("console", (m) => {
         consoleText.push(m.text());
@@ -95,14 +187,15 @@ async function chromiumTabs(chromiumArgs) {
         outside: async () => outside.slice(),
         console: async () => consoleText.slice(),
         lifecycle: async (state) => {
-          // One session per page, kept (the page's own; it goes with the page).
-          cdp ??= await context.newCDPSession(page);
+          if (!cdp) throw new Error("lifecycle(): launch with launchTabs({ lifecycle: true }) (see above)");
+          if (state === "frozen") await cdp.send("Emulation.setFocusEmulationEnabled", { enabled: false });
           await cdp.send("Page.setWebLifecycleState", { state });
+          if (state === "active") await cdp.send("Emulation.setFocusEmulationEnabled", { enabled: true });
         },
         close: () => page.close(),
       });
     },
-    close: () => browser.close(),
+    close: stop,
   };
 }
 
@@ -181,9 +274,10 @@ async function webkitTabs() {
 /**
  * Starts a browser of ENGINE: `{ name, open(url) -> tab, close() }`. `chromiumArgs` are added to
  * Chromium's command line; WebKit gets the same effects from scripts/webkit/driver.mjs.
+ * `lifecycle`: Chromium started so that tab.lifecycle() can freeze pages (see above).
  */
-export function launchTabs({ engine = ENGINE, chromiumArgs = [] } = {}) {
-  if (engine === "chromium") return chromiumTabs(chromiumArgs);
+export function launchTabs({ engine = ENGINE, chromiumArgs = [], lifecycle = false } = {}) {
+  if (engine === "chromium") return chromiumTabs(chromiumArgs, lifecycle);
   if (engine === "webkit") return webkitTabs();
   throw new Error(`TEST_BROWSER=${engine}: expected chromium or webkit`);
 }
