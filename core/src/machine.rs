@@ -202,16 +202,16 @@ impl<C: Default> Machine<C> {
             }
             Input::Initial(expires_at) => self.initialise(expires_at),
             Input::Tick | Input::Check if self.running => self.check(now, false),
-            Input::VisibilityChanged if self.running && !now.hidden() => self.check(now, false),
-            // Hidden between retries: its timers may be throttled for long, so a lock kept for
-            // every tab goes to the next (a visible one goes first), as for a freeze.
-            Input::VisibilityChanged if self.attempt.is_none() => self.frozen(now),
-            // Shown, maybe back from the back/forward cache: the other tabs likely refreshed
-            // meanwhile, so they are asked first, as by a tab that just started.
-            Input::Restored if self.running => {
+            // Shown, maybe back from the back/forward cache (whose `visibilitychange` may come
+            // before `pageshow`): the other tabs likely refreshed meanwhile, so they are asked
+            // first, as by a tab that just started. Hidden pages are left alone.
+            Input::Restored | Input::VisibilityChanged if self.running && !now.hidden() => {
                 self.hello(now);
                 self.check(now, false);
             }
+            // Hidden between retries: its timers may be throttled for long, so a lock kept for
+            // every tab goes to the next (a visible one goes first), as for a freeze.
+            Input::VisibilityChanged if self.attempt.is_none() => self.frozen(now),
             Input::Tick | Input::Check | Input::VisibilityChanged | Input::Restored => {}
             Input::Frozen => self.frozen(now),
             Input::Wake if self.running => {
