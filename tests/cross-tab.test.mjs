@@ -427,7 +427,10 @@ async function failingTabLeaves(server, base, browser, leave) {
   const takers = [...new Set(since.filter((tab) => tab !== first))];
   const hidden = [];
   for (const [i, page] of tabs.entries()) if (page !== leaver && (await page.evaluate(() => document.hidden))) hidden.push(`t${i}`);
-  assert.equal(takers.length, 1, `one tab took over: ${JSON.stringify(since)} (hidden: ${JSON.stringify(hidden)})`);
+  // A visible tab that takes over keeps the lock through its failures; a hidden one (WebKit opens
+  // every window but the first hidden) lets it go after each, since its timers may be throttled.
+  const visibleTakers = takers.filter((tab) => !hidden.includes(tab));
+  assert.ok(takers.length >= 1 && visibleTakers.length <= 1, `one tab took over: ${JSON.stringify(since)} (hidden: ${JSON.stringify(hidden)})`);
   server.down = false;
   const remaining = tabs.filter((tab) => tab !== leaver);
   for (const page of remaining) {
