@@ -169,13 +169,7 @@ fn drive(peers: bool) -> [(isize, isize); 2] {
     };
     let mut shell = Shell {
         machine: Machine::new(settings, 11),
-        now: Now {
-            wall: T0,
-            mono: 1_000,
-            online: true,
-            hidden: false,
-            gone: Vec::new(),
-        },
+        now: support::page_at(T0),
         commands: Vec::new(),
         template: "x".repeat(TOKEN_BYTES - 10),
         refreshed: 0,

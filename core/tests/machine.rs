@@ -37,13 +37,7 @@ impl Shell {
     fn new(settings: Settings) -> Self {
         Self {
             machine: Machine::new(settings, 7),
-            now: Now {
-                wall: T0,
-                mono: 1_000,
-                online: true,
-                hidden: false,
-                gone: Vec::new(),
-            },
+            now: support::page_at(T0),
         }
     }
 
@@ -160,6 +154,23 @@ fn to_lock(shell: &mut Shell, begun: &[Command<()>]) -> u32 {
         ticket: ticket_of(begun, "after"),
     });
     ticket_of(&locking, "lock")
+}
+
+/// The retry `retry_in` from now: it asks for the lock, and not the provider. What the wake
+/// brought, and the lock's ticket.
+fn retry_asks_for_the_lock(shell: &mut Shell, retry_in: Millis) -> (Vec<Command<()>>, u32) {
+    shell.pass(retry_in);
+    let retry = shell.feed(Input::Wake);
+    let locking = shell.feed(Input::Continue {
+        ticket: ticket_of(&retry, "after"),
+    });
+    assert!(
+        !locking
+            .iter()
+            .any(|c| matches!(c, Command::CallProvider { .. })),
+        "{locking:?}"
+    );
+    (retry, ticket_of(&locking, "lock"))
 }
 
 /// Answers the provider and the embeds; what the last answer brought.
@@ -799,16 +810,8 @@ fn a_tab_queued_for_the_lock_fails_with_the_holder_then_takes_its_token() {
         []
     );
     // Its own retry queues for the lock again: the holder still retries for every tab.
-    shell.pass(retry_in);
-    let retry = shell.feed(Input::Wake);
+    let (retry, lock) = retry_asks_for_the_lock(&mut shell, retry_in);
     assert!(retry.contains(&Command::Begin), "{retry:?}");
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&retry, "after"),
-    });
-    let lock = ticket_of(&locking, "lock");
-    assert!(!locking
-        .iter()
-        .any(|c| matches!(c, Command::CallProvider { .. })));
     // The holder succeeds and shares its token: applied here with no provider call.
     let shared = shell.feed(Input::PeerToken {
         token: "theirs".into(),
@@ -901,15 +904,7 @@ fn a_frozen_tab_lets_the_lock_go_between_retries_and_mid_call() {
         "{frozen:?}"
     );
     // Resumed: the retry no longer holds the lock, so it asks for it like any tab.
-    shell.pass(Millis::from(retry_in));
-    let retry = shell.feed(Input::Wake);
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&retry, "after"),
-    });
-    let lock = ticket_of(&locking, "lock");
-    assert!(!locking
-        .iter()
-        .any(|c| matches!(c, Command::CallProvider { .. })));
+    let (_, lock) = retry_asks_for_the_lock(&mut shell, Millis::from(retry_in));
     let granted = shell.feed(Input::LockGranted { ticket: lock });
     let provider = ticket_of(&granted, "provider");
     // Frozen mid call: the call is given up and the lock let go.

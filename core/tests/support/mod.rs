@@ -1,12 +1,23 @@
 //! What the machine's host tests share.
 #![allow(dead_code)] // each test file uses its own part
 
-use powerbi_token_refresh_core::io::Command;
+use powerbi_token_refresh_core::io::{Command, Now};
 use powerbi_token_refresh_core::machine::Settings;
 use powerbi_token_refresh_core::schedule::Policy;
 use powerbi_token_refresh_core::Millis;
 
 pub const MINUTE: Millis = 60_000;
+
+/// A page at `wall`, online, visible, its embeds on the page; the monotonic clock a second in.
+pub fn page_at(wall: Millis) -> Now {
+    Now {
+        wall,
+        mono: 1_000,
+        online: true,
+        hidden: false,
+        gone: Vec::new(),
+    }
+}
 
 /// The package's defaults (README "Options"), one embed.
 pub fn defaults() -> Settings {
