@@ -77,6 +77,8 @@ pub fn anchor(now: Millis, claims: Claims) -> Result<Anchored, AnchorError> {
         } => (at, None),
         _ => return Err(AnchorError::NoExpiration),
     };
+    // No `Date` holds a later instant (and none goes to other tabs).
+    let expires_at = expires_at.min(crate::js_number::LATEST);
     if expires_at <= now {
         return Err(AnchorError::AlreadyExpired);
     }
@@ -208,11 +210,25 @@ mod tests {
             server_now: Some(Millis::MIN),
             ..at(Millis::MAX)
         };
-        assert_eq!(anchor(NOW, huge).unwrap().expires_at, Millis::MAX);
+        assert_eq!(
+            anchor(NOW, huge).unwrap().expires_at,
+            crate::js_number::LATEST
+        );
         let odd = Claims {
             server_now: Some(Millis::MIN),
             ..at(Millis::MAX)
         };
         assert!(anchor(NOW, odd).is_ok());
+    }
+
+    #[test]
+    fn a_lifetime_anchored_near_the_end_of_time_stays_within_a_date() {
+        let now = crate::js_number::LATEST - 1_000;
+        let claims = Claims {
+            expires_in: Some(HOUR),
+            ..Claims::default()
+        };
+        let anchored = anchor(now, claims).unwrap();
+        assert_eq!(anchored.expires_at, crate::js_number::LATEST);
     }
 }

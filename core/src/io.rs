@@ -78,8 +78,8 @@ pub enum Input<C> {
     /// the first check (see [`Machine::wants_initial`](crate::machine::Machine::wants_initial)).
     Initial(Result<Option<Millis>, Failure<C>>),
     /// The interval. The idle check's cost is in what it reads: the wall clock only. A clock
-    /// turned back shows at the next other input, the wake timer at the latest (timers run on
-    /// the monotonic clock).
+    /// turned back shows at the next other input, the deadline's timer at the latest (timers run
+    /// on the monotonic clock).
     Tick,
     /// A sign the page may have been away (shown, focused, resumed), or the first check.
     Check,
@@ -91,8 +91,10 @@ pub enum Input<C> {
     Frozen,
     /// `visibilitychange`: a page shown again may have been away (hidden pages are left alone).
     VisibilityChanged,
-    /// The one-shot wake timer fired.
-    Wake,
+    /// The deadline of [`Machine::poll_timeout`](crate::machine::Machine::poll_timeout) came
+    /// (its timer may fire a moment early), or the yield of [`Command::Yield`] did. Whatever is
+    /// due then is done; anything else waits for the next one.
+    Timeout,
     /// The browser is online again.
     Online,
     /// The embed raised `TokenExpired`: it is dead whatever the clock says.
@@ -102,8 +104,6 @@ pub enum Input<C> {
     /// `accessTokenProvider` was called (its promise is queued); `embed_token` is the token the
     /// first embed holds, in case no refresh happened yet.
     TokenWanted { embed_token: Option<String> },
-    /// A timer of [`Command::After`] went off.
-    Continue { ticket: u32 },
     /// The tabs' lock was granted to [`Command::RequestLock`].
     LockGranted { ticket: u32 },
     /// The provider answered [`Command::CallProvider`], failed, or timed out.
@@ -135,20 +135,14 @@ pub enum Input<C> {
 /// What the shell should do, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command<C> {
-    /// Run [`Input::Check`] soon, after the current task (so handlers added after `start()` in
-    /// the same task see its events).
-    CheckSoon,
+    /// Feed [`Input::Timeout`] once the current task is done (a microtask, which no
+    /// throttling delays): a `stop()` in the same task comes first, and handlers added after
+    /// `start()` in the same task hear what follows.
+    Yield,
     /// A new attempt begins: make a fresh abort signal for what it asks.
     Begin,
-    /// Answer [`Input::Continue`] after `ms` (0: in a microtask).
-    After {
-        ticket: u32,
-        ms: u32,
-    },
     /// Ask for the tabs' lock (given up when the attempt's signal aborts).
-    RequestLock {
-        ticket: u32,
-    },
+    RequestLock { ticket: u32 },
     /// Call the token provider and wait at most `timeout_ms` for its answer. If no embed can be
     /// found, answer that failure instead: a token nobody can use costs the app a request.
     CallProvider {
@@ -163,32 +157,17 @@ pub enum Command<C> {
         embeds: Vec<usize>,
     },
     /// `reload()` these embeds, with the same deadline rule.
-    Reload {
-        ticket: u32,
-        embeds: Vec<usize>,
-    },
+    Reload { ticket: u32, embeds: Vec<usize> },
     /// Abort the attempt's signal: the provider (or the lock request) may give up.
     Abort,
     /// Release the tabs' lock, after `linger_ms`.
-    ReleaseLock {
-        linger_ms: u32,
-    },
-    /// Fire [`Input::Wake`] in `in_ms` (replacing any armed wake timer).
-    ArmWake {
-        in_ms: u32,
-    },
-    DisarmWake,
+    ReleaseLock { linger_ms: u32 },
     /// Ask the other tabs for their token.
     Hello,
     /// Give the other tabs this token.
-    Publish {
-        token: String,
-        expires_at: Millis,
-    },
+    Publish { token: String, expires_at: Millis },
     /// Tell the other tabs the provider failed with `code`: this tab keeps the lock and retries.
-    PublishFailure {
-        code: Code,
-    },
+    PublishFailure { code: Code },
     /// Tell the handlers.
     Emit(Event<C>),
     /// Settle every queued promise (`refreshNow()`: `true`/`false`; `accessTokenProvider`: the
@@ -223,8 +202,8 @@ pub enum Event<C> {
         failure: Failure<C>,
         /// Failures in a row so far.
         attempt: u32,
-        /// When the next attempt comes, and in how long, if one is planned.
-        retry: Option<(Millis, Millis)>,
+        /// The next attempt, if one is planned.
+        retry: Option<Retry>,
     },
     Expired {
         expires_at: Option<Millis>,
@@ -232,6 +211,15 @@ pub enum Event<C> {
     },
     /// This device's clock differs from the token issuer's by `skew`.
     ClockSkew { skew: Millis },
+}
+
+/// When the next attempt after a failure comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// On the wall clock.
+    pub at: Millis,
+    /// From now.
+    pub in_ms: Millis,
 }
 
 /// A snapshot for `status`.

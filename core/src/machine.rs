@@ -9,8 +9,7 @@
 use crate::anchor::{self, AnchorError, Claims};
 use crate::expiration::ExpirationError;
 use crate::failure::{Code, Failure};
-use crate::io::{Answer, Command, Detail, Event, Input, Senses, Status};
-use crate::js_number;
+use crate::io::{Answer, Command, Detail, Event, Input, Retry, Senses, Status};
 use crate::schedule::{Disturbance, Policy, Reason, Schedule, Trigger};
 use crate::Millis;
 
@@ -53,14 +52,21 @@ pub struct Settings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Yielding once (so a `stop()` in the same task abandons it), or letting other tabs go
-    /// first.
+    /// first, until the attempt's `until`.
     Waiting,
     Locking,
     Providing,
     Setting,
     Reloading,
-    /// A skipped reload waits to be tried again.
+    /// A skipped reload waits to be tried again, until the attempt's `until`.
     ReloadWaiting,
+}
+
+/// Embeds whose reload is still owed, and the tries so far.
+#[derive(Debug, Clone, Default)]
+struct Reload {
+    embeds: Vec<usize>,
+    tries: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -69,10 +75,12 @@ struct Attempt {
     phase: Phase,
     /// The answer this attempt waits for.
     ticket: u32,
+    /// When a waiting phase ends, on the wall clock; `None` while it waits for an answer, or
+    /// (waiting) for the yield only.
+    until: Option<Millis>,
     /// The new token and its deadline, once known.
     token: Option<(String, Millis)>,
-    /// Embeds whose reload is still owed, and tries so far.
-    reload: (Vec<usize>, u8),
+    reload: Reload,
 }
 
 pub struct Machine<C> {
@@ -103,8 +111,6 @@ pub struct Machine<C> {
     last_error: Option<Code>,
     refresh_count: u32,
     skew_reported: bool,
-    /// The moment the wake timer is armed for.
-    wake: Option<Millis>,
     random: u64,
     /// Commands not yet taken, oldest first (a handful at a time).
     outbox: Vec<Command<C>>,
@@ -132,7 +138,6 @@ impl<C: Default> Machine<C> {
             last_error: None,
             refresh_count: 0,
             skew_reported: false,
-            wake: None,
             random: seed,
             outbox: Vec::new(),
         }
@@ -159,11 +164,24 @@ impl<C: Default> Machine<C> {
         self.attempt.is_some()
     }
 
+    /// The next instant, on the wall clock, at which the machine must get [`Input::Timeout`]:
+    /// the end of the attempt's wait, else (while running) when a refresh comes due, pushed
+    /// back by a retry delay or the minimum gap. `None` while it waits for an answer, or when
+    /// the moment has come but the browser is offline (the `online` event checks again). The
+    /// shell keeps one timer for it and moves that timer only when this changes.
+    pub fn poll_timeout(&self, now: &impl Senses) -> Option<Millis> {
+        match &self.attempt {
+            Some(attempt) => attempt.until,
+            None if self.running => self.schedule.next_wake(now.wall(), || now.online()),
+            None => None,
+        }
+    }
+
     pub fn status(&self, now: Millis) -> Status {
         let expires_at = self.schedule.expires_at();
         Status {
             running: self.running,
-            refreshing: self.schedule.in_flight(),
+            refreshing: self.attempt.is_some(),
             expires_at,
             expires_in: expires_at.map(|at| at.saturating_sub(now)),
             failures: self.schedule.failures(),
@@ -183,8 +201,13 @@ impl<C: Default> Machine<C> {
                 Disturbance::ClockBack(ms) => {
                     // Deadlines already read on the old clock (a token being handed to the
                     // embeds, one another tab shared) move with it, as the schedule's did.
-                    let pending = self.attempt.as_mut().and_then(|a| a.token.as_mut());
-                    for (_, at) in pending.into_iter().chain(self.shared.as_mut()) {
+                    if let Some(attempt) = self.attempt.as_mut() {
+                        let token = attempt.token.as_mut().map(|(_, at)| at);
+                        for at in token.into_iter().chain(attempt.until.as_mut()) {
+                            *at = at.saturating_sub(ms);
+                        }
+                    }
+                    if let Some((_, at)) = self.shared.as_mut() {
                         *at = at.saturating_sub(ms);
                     }
                     ("clock turned back (ms)", ms)
@@ -211,16 +234,23 @@ impl<C: Default> Machine<C> {
             }
             // Hidden between retries: its timers may be throttled for long, so a lock kept for
             // every tab goes to the next (a visible one goes first), as for a freeze.
-            Input::VisibilityChanged if self.attempt.is_none() => self.frozen(now),
+            Input::VisibilityChanged if self.attempt.is_none() => self.frozen(),
             Input::Tick | Input::Check | Input::VisibilityChanged | Input::Restored => {}
-            Input::Frozen => self.frozen(now),
-            Input::Wake if self.running => {
-                // Fired: whatever the check finds, the next one is armed anew (a timer may fire
-                // a moment before `Date.now()` reaches its moment).
-                self.wake = None;
-                self.check(now, false);
+            Input::Frozen => self.frozen(),
+            Input::Timeout => {
+                let due = self
+                    .attempt
+                    .as_ref()
+                    .filter(|a| a.until.is_none_or(|at| now.wall() >= at));
+                match due.map(|a| a.phase) {
+                    Some(Phase::Waiting) => self.obtain(now),
+                    Some(Phase::ReloadWaiting) => self.reload(),
+                    _ => {}
+                }
+                if self.running {
+                    self.check(now, false);
+                }
             }
-            Input::Wake => {}
             Input::Online if self.running => {
                 self.schedule.online_again();
                 self.check(now, false);
@@ -249,11 +279,6 @@ impl<C: Default> Machine<C> {
                     None => self.check(now, true),
                 }
             }
-            Input::Continue { ticket } => match self.waiting(ticket) {
-                Some(Phase::Waiting) => self.obtain(now),
-                Some(Phase::ReloadWaiting) => self.reload(),
-                _ => {}
-            },
             Input::LockGranted { ticket } => {
                 if self.waiting(ticket) == Some(Phase::Locking) {
                     self.lock = true;
@@ -302,7 +327,7 @@ impl<C: Default> Machine<C> {
         self.peers = peers;
         self.log("started", Detail::None);
         self.hello(now);
-        self.push(Command::CheckSoon);
+        self.push(Command::Yield);
     }
 
     /// Ends the run and abandons the attempt in flight; nothing it asked for is applied.
@@ -312,9 +337,6 @@ impl<C: Default> Machine<C> {
         self.peers = false;
         self.shared = None;
         self.let_go(STOPPED);
-        if self.wake.take().is_some() {
-            self.push(Command::DisarmWake);
-        }
         if was_running {
             self.log("stopped", Detail::None);
         }
@@ -331,16 +353,14 @@ impl<C: Default> Machine<C> {
 
     /// A frozen page runs nothing, so it must not keep the other tabs waiting: the attempt in
     /// flight is dropped and the lock let go. `resume` checks again.
-    fn frozen(&mut self, now: &impl Senses) {
+    fn frozen(&mut self) {
         self.let_go(FROZEN);
-        self.arm_wake(now);
     }
 
     /// Drops the attempt in flight, settling its promises with `why` (they would otherwise wait
     /// for the next refresh), and lets the lock go: another tab takes over at once.
     fn let_go(&mut self, why: &'static str) {
         if self.attempt.take().is_some() {
-            self.schedule.abandoned();
             self.push(Command::Abort);
             self.push(Command::Settle(Err(why)));
         }
@@ -365,7 +385,7 @@ impl<C: Default> Machine<C> {
     }
 
     /// Every trigger ends here: drop embeds that left, report an expiry, start a refresh if one
-    /// is due, and arm the wake timer for the next moment that matters.
+    /// is due and none is in flight.
     fn check(&mut self, now: &impl Senses, manual: bool) {
         if !self.prune(now) {
             return;
@@ -379,11 +399,13 @@ impl<C: Default> Machine<C> {
                 expired_for,
             });
         }
+        if self.attempt.is_some() {
+            return;
+        }
         let trigger = Trigger { manual };
         if let Some(reason) = self.schedule.poll(now.wall(), trigger, || now.online()) {
             self.begin(now, reason);
         }
-        self.arm_wake(now);
     }
 
     /// Drops embeds that left the page, each with an `EmbedRemoved` event; when none remain,
@@ -438,14 +460,14 @@ impl<C: Default> Machine<C> {
             reason,
             phase: Phase::Waiting,
             ticket,
+            until: (wait > 0).then(|| now.wall().saturating_add(wait)),
             token: None,
-            reload: (Vec::new(), 0),
+            reload: Reload::default(),
         });
         self.push(Command::Begin);
-        self.push(Command::After {
-            ticket,
-            ms: js_number::timer(wait),
-        });
+        if wait == 0 {
+            self.push(Command::Yield);
+        }
     }
 
     /// Moves the attempt on; the ticket its next answer must carry.
@@ -454,6 +476,7 @@ impl<C: Default> Machine<C> {
         if let Some(attempt) = self.attempt.as_mut() {
             attempt.phase = phase;
             attempt.ticket = ticket;
+            attempt.until = None;
         }
         ticket
     }
@@ -576,7 +599,10 @@ impl<C: Default> Machine<C> {
         if std::mem::take(&mut self.reload_pending) && self.settings.reload_after_expiry {
             self.log("reloading after expiry", Detail::None);
             if let Some(attempt) = self.attempt.as_mut() {
-                attempt.reload = (done, 0);
+                attempt.reload = Reload {
+                    embeds: done,
+                    tries: 0,
+                };
             }
             self.reload();
         } else {
@@ -588,7 +614,7 @@ impl<C: Default> Machine<C> {
         let embeds = self
             .attempt
             .as_ref()
-            .map(|a| a.reload.0.clone())
+            .map(|a| a.reload.embeds.clone())
             .unwrap_or_default();
         let ticket = self.next_phase(Phase::Reloading);
         self.push(Command::Reload { ticket, embeds });
@@ -612,7 +638,7 @@ impl<C: Default> Machine<C> {
         if let Some(failure) = failed {
             self.error(failure, None);
         }
-        let tries = self.attempt.as_ref().map_or(0, |a| a.reload.1) + 1;
+        let tries = self.attempt.as_ref().map_or(0, |a| a.reload.tries) + 1;
         if skipped.is_empty() || tries > RELOAD_TRIES {
             if let Some(&index) = skipped.first() {
                 let failure = Failure::new(
@@ -623,14 +649,14 @@ impl<C: Default> Machine<C> {
             }
             return self.succeed(now);
         }
-        let ticket = self.next_phase(Phase::ReloadWaiting);
+        self.next_phase(Phase::ReloadWaiting);
         if let Some(attempt) = self.attempt.as_mut() {
-            attempt.reload = (skipped, tries);
+            attempt.until = Some(now.wall().saturating_add(RELOAD_RETRY_MS.into()));
+            attempt.reload = Reload {
+                embeds: skipped,
+                tries,
+            };
         }
-        self.push(Command::After {
-            ticket,
-            ms: RELOAD_RETRY_MS,
-        });
     }
 
     fn succeed(&mut self, now: &impl Senses) {
@@ -664,7 +690,6 @@ impl<C: Default> Machine<C> {
         });
         self.push(Command::Settle(Ok(token.clone())));
         self.token = Some(token);
-        self.arm_wake(now);
     }
 
     /// The attempt failed. When the provider failed under the lock, the lock is kept through the
@@ -694,17 +719,17 @@ impl<C: Default> Machine<C> {
         let random = self.unit();
         let retry_at = self.schedule.failed(now.wall(), random);
         let message = failure.message;
-        let retry = self
-            .running
-            .then_some((retry_at, retry_at.saturating_sub(now.wall())));
+        let retry = self.running.then_some(Retry {
+            at: retry_at,
+            in_ms: retry_at.saturating_sub(now.wall()),
+        });
         self.error(failure, retry);
         self.push(Command::Settle(Err(message)));
-        self.arm_wake(now);
     }
 
     /// No refresh in flight, and none due yet.
     fn fresh(&self, now: &impl Senses) -> bool {
-        !self.schedule.in_flight() && self.schedule.due_at().is_some_and(|due| now.wall() < due)
+        self.attempt.is_none() && self.schedule.due_at().is_some_and(|due| now.wall() < due)
     }
 
     fn peer_hello(&mut self, now: &impl Senses) {
@@ -745,7 +770,6 @@ impl<C: Default> Machine<C> {
                 {
                     self.begin(now, Reason::Shared);
                 }
-                self.arm_wake(now);
             }
         }
     }
@@ -768,24 +792,6 @@ impl<C: Default> Machine<C> {
         expires_at > now.wall() && held.is_none_or(|at| expires_at > at)
     }
 
-    /// Points the wake timer at the schedule's next moment, while running.
-    fn arm_wake(&mut self, now: &impl Senses) {
-        if !self.running {
-            return;
-        }
-        let next = self.schedule.next_wake(now.wall(), || now.online());
-        if next == self.wake {
-            return; // still pending for the same moment
-        }
-        self.wake = next;
-        self.push(match next {
-            Some(at) => Command::ArmWake {
-                in_ms: js_number::timer(at.saturating_sub(now.wall())),
-            },
-            None => Command::DisarmWake,
-        });
-    }
-
     /// One `warning` while this device's clock disagrees with the token issuer's; the deadline
     /// is already anchored on the issuer's clock, so nothing else changes.
     fn note_skew(&mut self, skew: Option<Millis>) {
@@ -806,7 +812,7 @@ impl<C: Default> Machine<C> {
     }
 
     /// Records the failure for `status.lastError` and tells the handlers.
-    fn error(&mut self, failure: Failure<C>, retry: Option<(Millis, Millis)>) {
+    fn error(&mut self, failure: Failure<C>, retry: Option<Retry>) {
         self.last_error = Some(failure.code);
         self.log(failure.code.as_str(), Detail::Text(failure.message));
         let attempt = self.schedule.failures();

@@ -84,7 +84,6 @@ pub struct Schedule {
     /// Lifetime of the current token as received; `None` when it came from outside (the
     /// `expiration` option or the embed's token).
     lifetime: Option<Millis>,
-    in_flight: bool,
     failures: u32,
     retry_at: Option<Millis>,
     /// Start of the last automatic refresh, for the minimum gap.
@@ -102,7 +101,6 @@ impl Schedule {
             policy,
             expires_at,
             lifetime: None,
-            in_flight: false,
             failures: 0,
             retry_at: None,
             last_start: None,
@@ -177,9 +175,8 @@ impl Schedule {
         self.retry_at = None;
     }
 
-    /// Called by every trigger. `Some(reason)` means a refresh starts now: the schedule counts it
-    /// as in flight until [`succeeded`](Self::succeeded), [`failed`](Self::failed) or
-    /// [`abandoned`](Self::abandoned). Never two at once. `online()` (`navigator.onLine`) is
+    /// Called by every trigger while no refresh is in flight (the machine keeps that: one at a
+    /// time). `Some(reason)` means a refresh starts now. `online()` (`navigator.onLine`) is
     /// asked only where it decides, an automatic refresh that is due: while it is false none
     /// is made (it would only fail and push the next retry further away).
     pub fn poll(
@@ -188,11 +185,8 @@ impl Schedule {
         trigger: Trigger,
         online: impl FnOnce() -> bool,
     ) -> Option<Reason> {
-        if self.in_flight {
-            return None;
-        }
         let reason = self.reason(now);
-        let reason = if trigger.manual {
+        if trigger.manual {
             reason.or(Some(Reason::Manual))
         } else if reason.is_none() || self.earliest_retry().is_some_and(|at| now < at) || !online()
         {
@@ -200,9 +194,7 @@ impl Schedule {
         } else {
             self.last_start = Some(now);
             reason
-        };
-        self.in_flight = reason.is_some();
-        reason
+        }
     }
 
     /// Why the token needs replacing at `now`, if it does (before the retry delay and the gap).
@@ -223,16 +215,13 @@ impl Schedule {
         self.retry_at.max(gap_end)
     }
 
-    /// When the shell should check next, by its one-shot timer: the due time, pushed back by a
-    /// retry delay or the minimum gap. `None` while a refresh is in flight (its end re-arms),
-    /// or when the moment has come but `online()` is false (the `online` event re-checks); a
-    /// moment still ahead does not ask, and a timer that fires offline is not armed again.
-    /// One-shot timers armed from an event or a promise are barely throttled in hidden tabs,
-    /// unlike the interval (once a minute in Chrome).
+    /// When to check next, by the shell's one-shot timer, while no refresh is in flight: the
+    /// due time, pushed back by a retry delay or the minimum gap. `None` when the moment has
+    /// come but `online()` is false (the `online` event re-checks); a moment still ahead does
+    /// not ask, and a timer that fires offline is not armed again. One-shot timers armed from
+    /// an event or a promise are barely throttled in hidden tabs, unlike the interval (once a
+    /// minute in Chrome).
     pub fn next_wake(&self, now: Millis, online: impl FnOnce() -> bool) -> Option<Millis> {
-        if self.in_flight {
-            return None;
-        }
         let due = self.due_at().unwrap_or(now);
         let wake = due.max(self.earliest_retry().unwrap_or(due));
         (wake > now || online()).then_some(wake)
@@ -252,7 +241,6 @@ impl Schedule {
     pub fn succeeded(&mut self, now: Millis, expires_at: Millis) {
         self.expires_at = Some(expires_at);
         self.lifetime = Some(expires_at.saturating_sub(now).max(0));
-        self.in_flight = false;
         self.failures = 0;
         self.retry_at = None;
         self.expiry_reported = false;
@@ -266,7 +254,6 @@ impl Schedule {
     /// expired the report is dead: retries come at least once per check interval (as often as
     /// the documented loop tries), so recovery follows the provider's within one interval.
     pub fn failed(&mut self, now: Millis, random: f64) -> Millis {
-        self.in_flight = false;
         self.failures = self.failures.saturating_add(1);
         let Policy {
             retry_base,
@@ -286,17 +273,8 @@ impl Schedule {
         self.earliest_retry().unwrap_or(now)
     }
 
-    /// The refresh in flight was dropped (the refresher stopped); nothing about the token changed.
-    pub fn abandoned(&mut self) {
-        self.in_flight = false;
-    }
-
     pub fn expires_at(&self) -> Option<Millis> {
         self.expires_at
-    }
-
-    pub fn in_flight(&self) -> bool {
-        self.in_flight
     }
 
     /// Failures in a row since the last success.
@@ -402,22 +380,6 @@ mod tests {
             Schedule::new(half_minute, Some(NOW + 30_000)).poll(NOW, Trigger::AUTO, || true),
             Some(Reason::Expiring)
         );
-    }
-
-    #[test]
-    fn single_flight() {
-        let mut s = expiring_at(NOW + MIN);
-        assert_eq!(s.poll(NOW, Trigger::AUTO, || true), Some(Reason::Expiring));
-        assert!(s.in_flight());
-        assert_eq!(s.poll(NOW + 1, Trigger::AUTO, || true), None);
-        assert_eq!(
-            s.poll(NOW + 2, Trigger::MANUAL, || true),
-            None,
-            "refreshNow joins, never starts a second call"
-        );
-        s.succeeded(NOW + 3, NOW + 60 * MIN);
-        assert!(!s.in_flight());
-        assert_eq!(s.poll(NOW + 4, Trigger::AUTO, || true), None);
     }
 
     #[test]
@@ -534,16 +496,6 @@ mod tests {
     }
 
     #[test]
-    fn abandoned_refresh_frees_the_flight() {
-        let mut s = expiring_at(NOW);
-        assert!(s.poll(NOW, Trigger::AUTO, || true).is_some());
-        s.abandoned();
-        assert!(!s.in_flight());
-        assert_eq!(s.expires_at(), Some(NOW));
-        assert!(s.poll(NOW, Trigger::AUTO, || true).is_some());
-    }
-
-    #[test]
     fn far_future_expirations_do_not_overflow() {
         let mut s = expiring_at(Millis::MAX);
         assert_eq!(s.poll(NOW, Trigger::AUTO, || true), None);
@@ -596,7 +548,6 @@ mod tests {
             s.poll(NOW + 10_000, Trigger::AUTO, || true),
             Some(Reason::Expired)
         );
-        s.abandoned();
         assert_eq!(
             s.poll(NOW + 10_001, Trigger::MANUAL, || true),
             Some(Reason::Expired),
@@ -670,7 +621,6 @@ mod tests {
             Some(NOW)
         );
         s.poll(NOW + 50 * MIN, Trigger::AUTO, || true);
-        assert_eq!(s.next_wake(NOW + 50 * MIN, || true), None, "in flight");
         let retry = s.failed(NOW + 50 * MIN, 1.0);
         assert_eq!(s.next_wake(NOW + 50 * MIN, || true), Some(retry));
     }

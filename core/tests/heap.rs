@@ -113,7 +113,7 @@ impl Shell {
     /// The answer the shell feeds back for what came out, if any.
     fn answer(&self) -> Option<Input<()>> {
         self.commands.iter().find_map(|command| match command {
-            Command::After { ticket, .. } => Some(Input::Continue { ticket: *ticket }),
+            Command::Yield => Some(Input::Timeout),
             Command::RequestLock { ticket } => Some(Input::LockGranted { ticket: *ticket }),
             Command::CallProvider { ticket, .. } => Some(Input::Answered {
                 ticket: *ticket,
@@ -138,13 +138,23 @@ impl Shell {
         })
     }
 
+    /// The attempt waits for its deadline (the hello's answers): the shell's timer fires then.
+    fn wait_out(&mut self) -> Option<Input<()>> {
+        let at = self.machine.poll_timeout(&self.now)?;
+        if !self.machine.refreshing() {
+            return None;
+        }
+        self.pass((at - self.now.wall).max(0));
+        Some(Input::Timeout)
+    }
+
     /// Feeds `trigger`, then the answer to each command, until nothing more is asked.
     fn refresh(&mut self, trigger: Input<()>) {
         let before = self.refreshed;
         let mut next = Some(trigger);
         while let Some(input) = next {
             self.feed(input);
-            next = self.answer();
+            next = self.answer().or_else(|| self.wait_out());
         }
         assert_eq!(self.refreshed, before + 1, "one refresh per round");
         let status = self.machine.status(self.now.wall);
@@ -183,9 +193,9 @@ fn drive(peers: bool) -> [(isize, isize); 2] {
         if round == WARM_UP {
             warm = live();
         }
-        // Past the due time (10 minutes before the hour's end): the wake timer fires.
+        // Past the due time (10 minutes before the hour's end): the deadline's timer fires.
         shell.pass(50 * MINUTE + 1);
-        shell.refresh(Input::Wake);
+        shell.refresh(Input::Timeout);
     }
     let end = live();
     assert_eq!(shell.refreshed, REFRESHES, "refreshed events");

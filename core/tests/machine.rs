@@ -2,7 +2,7 @@
 //! script of inputs: what a `stop()` abandons, the provider-timeout doubling, the hello wait and
 //! the hidden tab's head start, the lock kept after publishing, the promises of `refreshNow()`
 //! and `accessTokenProvider`, the reload after expiry (and a reload powerbi-client skipped),
-//! another tab's odd expiration, the wake timer after an early firing, late answers after stop.
+//! another tab's odd expiration, the deadline after an early firing, late answers after stop.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -10,7 +10,7 @@ mod support;
 use powerbi_token_refresh_core::anchor::Claims;
 use powerbi_token_refresh_core::failure::{Code, Failure};
 use powerbi_token_refresh_core::io::{Answer, Command, Event, Input, Now};
-use powerbi_token_refresh_core::js_number::{LATEST, MAX_TIMER_MS};
+use powerbi_token_refresh_core::js_number::{self, LATEST, MAX_TIMER_MS};
 use powerbi_token_refresh_core::machine::{
     Machine, Settings, HELLO_WAIT_MS, HIDDEN_HEAD_START_MS, LOCK_LINGER_MS, RELOAD_RETRY_MS,
     RELOAD_TRIES, SHARED_LIFETIME_CAP_MS,
@@ -31,6 +31,8 @@ fn settings() -> Settings {
 struct Shell {
     machine: Machine<()>,
     now: Now,
+    /// The last feed asked for a yield.
+    yielded: bool,
 }
 
 impl Shell {
@@ -38,14 +40,43 @@ impl Shell {
         Self {
             machine: Machine::new(settings, 7),
             now: support::page_at(T0),
+            yielded: false,
         }
+    }
+
+    /// After the last feed, how long the attempt waits before it goes on: 0 for a yield.
+    /// `None` when no attempt waits.
+    fn after(&self) -> Option<u32> {
+        if !self.machine.refreshing() {
+            return None;
+        }
+        if self.yielded {
+            return Some(0);
+        }
+        let at = self.machine.poll_timeout(&self.now)?;
+        Some(js_number::timer(at - self.now.wall))
+    }
+
+    /// The delay the shell's timer is armed with while no attempt waits, if it is armed.
+    fn armed_in(&self) -> Option<u32> {
+        let at = self.machine.poll_timeout(&self.now)?;
+        (!self.machine.refreshing()).then(|| js_number::timer(at - self.now.wall))
+    }
+
+    /// The attempt's wait ends: the clocks move on to its end (not for a yield), and the timer
+    /// (or the yield's microtask) fires.
+    fn go_on(&mut self) -> Vec<Command<()>> {
+        if let Some(ms) = self.after() {
+            self.pass(Millis::from(ms));
+        }
+        self.feed(Input::Timeout)
     }
 
     /// `start()` and its first check, with the embed's token expiring at `expires_at`.
     fn started(settings: Settings, peers: bool, expires_at: Millis) -> (Self, Vec<Command<()>>) {
         let mut shell = Self::new(settings);
         let started = shell.feed(Input::Start { peers });
-        assert!(started.contains(&Command::CheckSoon), "{started:?}");
+        assert!(started.contains(&Command::Yield), "{started:?}");
         assert!(shell.machine.wants_initial());
         shell.feed(Input::Initial(Ok(Some(expires_at))));
         let first = shell.feed(Input::Check);
@@ -54,7 +85,9 @@ impl Shell {
 
     fn feed(&mut self, input: Input<()>) -> Vec<Command<()>> {
         self.machine.handle(&self.now, input);
-        std::iter::from_fn(|| self.machine.next_command()).collect()
+        let commands: Vec<_> = std::iter::from_fn(|| self.machine.next_command()).collect();
+        self.yielded = commands.contains(&Command::Yield);
+        commands
     }
 
     /// Both clocks move on by `ms`.
@@ -74,19 +107,11 @@ fn token(name: &str, expires_at: Millis) -> Answer {
     }
 }
 
-fn after(commands: &[Command<()>]) -> Option<(u32, u32)> {
-    commands.iter().find_map(|c| match c {
-        Command::After { ticket, ms } => Some((*ticket, *ms)),
-        _ => None,
-    })
-}
-
 fn ticket_of(commands: &[Command<()>], what: &str) -> u32 {
     commands
         .iter()
         .find_map(|c| match (c, what) {
-            (Command::After { ticket, .. }, "after")
-            | (Command::RequestLock { ticket }, "lock")
+            (Command::RequestLock { ticket }, "lock")
             | (Command::CallProvider { ticket, .. }, "provider")
             | (Command::SetToken { ticket, .. }, "set")
             | (Command::Reload { ticket, .. }, "reload") => Some(*ticket),
@@ -131,28 +156,18 @@ fn refreshed(commands: &[Command<()>]) -> Option<(Millis, Reason)> {
     })
 }
 
-/// Runs an attempt that already began (its `After` in `begun`) up to the provider call.
+/// Runs an attempt that just began (`begun`) past its yield, up to the provider call.
 fn to_provider(shell: &mut Shell, begun: &[Command<()>]) -> (u32, Vec<Command<()>>) {
-    let ticket = ticket_of(begun, "after");
-    let asked = shell.feed(Input::Continue { ticket });
+    assert!(begun.contains(&Command::Begin), "{begun:?}");
+    let asked = shell.go_on();
     (ticket_of(&asked, "provider"), asked)
 }
 
-/// The delay of the wake timer armed, if one was.
-fn armed_in(commands: &[Command<()>]) -> Option<u32> {
-    commands.iter().find_map(|c| match c {
-        Command::ArmWake { in_ms } => Some(*in_ms),
-        _ => None,
-    })
-}
-
-/// Runs an attempt of a tab with peers (its `After` in `begun`) past the hello wait, up to the
-/// lock request; the lock's ticket.
+/// Runs an attempt of a tab with peers that just began (`begun`) past its wait, up to the lock
+/// request; the lock's ticket.
 fn to_lock(shell: &mut Shell, begun: &[Command<()>]) -> u32 {
-    shell.pass(HELLO_WAIT_MS);
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(begun, "after"),
-    });
+    assert!(begun.contains(&Command::Begin), "{begun:?}");
+    let locking = shell.go_on();
     ticket_of(&locking, "lock")
 }
 
@@ -160,10 +175,8 @@ fn to_lock(shell: &mut Shell, begun: &[Command<()>]) -> u32 {
 /// brought, and the lock's ticket.
 fn retry_asks_for_the_lock(shell: &mut Shell, retry_in: Millis) -> (Vec<Command<()>>, u32) {
     shell.pass(retry_in);
-    let retry = shell.feed(Input::Wake);
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&retry, "after"),
-    });
+    let retry = shell.feed(Input::Timeout);
+    let locking = shell.go_on();
     assert!(
         !locking
             .iter()
@@ -188,18 +201,18 @@ fn succeed(shell: &mut Shell, provider: u32, name: &str, expires_at: Millis) -> 
 
 #[test]
 fn refresh_now_then_stop_in_the_same_task_calls_no_provider() {
-    let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
-    assert!(after(&first).is_none(), "a fresh token: nothing to do");
+    let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
+    assert!(shell.after().is_none(), "a fresh token: nothing to do");
     let begun = shell.feed(Input::RefreshNow);
     assert!(begun.contains(&Command::Begin));
-    let (ticket, ms) = after(&begun).expect("it yields first");
+    let ms = shell.after().expect("it yields first");
     assert_eq!(ms, 0);
     let stopped = shell.feed(Input::Stop);
     assert!(stopped.contains(&Command::Abort));
     assert_eq!(settled(&stopped), [Err(STOPPED)], "refreshNow() settles");
     assert_eq!(stopped.last(), Some(&Command::Stopped));
     // The microtask the shell queued for the yield still runs.
-    assert_eq!(shell.feed(Input::Continue { ticket }), []);
+    assert_eq!(shell.go_on(), []);
     assert!(!shell.machine.refreshing() && !shell.machine.running());
 }
 
@@ -211,7 +224,7 @@ fn a_stop_fed_while_commands_are_carried_out_drops_the_rest() {
     assert_eq!(shell.machine.next_command(), Some(Command::Begin));
     let rest = shell.feed(Input::Stop);
     assert!(
-        !rest.iter().any(|c| matches!(c, Command::After { .. })),
+        !rest.contains(&Command::Yield),
         "what was queued before stop() is dropped: {rest:?}"
     );
     assert_eq!(settled(&rest), [Err(STOPPED)]);
@@ -236,7 +249,7 @@ fn provider_timeouts_double_the_next_wait_up_to_four_times() {
         assert!(failed.contains(&Command::Abort), "the provider may give up");
         assert_eq!(errors(&failed), [Code::ProviderTimeout]);
         shell.pass(MINUTE);
-        begun = shell.feed(Input::Wake);
+        begun = shell.feed(Input::Timeout);
     }
     assert_eq!(waits, [1_000, 2_000, 4_000, 4_000]);
     // Another kind of answer ends the streak.
@@ -246,7 +259,7 @@ fn provider_timeouts_double_the_next_wait_up_to_four_times() {
         answer: Err(Failure::new(Code::ProviderRejected, "no")),
     });
     shell.pass(MINUTE);
-    let begun = shell.feed(Input::Wake);
+    let begun = shell.feed(Input::Timeout);
     let (_, asked) = to_provider(&mut shell, &begun);
     assert_eq!(provider_timeout(&asked), Some(1_000));
 }
@@ -255,11 +268,11 @@ fn provider_timeouts_double_the_next_wait_up_to_four_times() {
 fn a_tab_that_just_started_waits_for_answers_to_its_hello() {
     let mut shell = Shell::new(settings());
     let started = shell.feed(Input::Start { peers: true });
-    assert_eq!(started, [Command::Hello, Command::CheckSoon]);
+    assert_eq!(started, [Command::Hello, Command::Yield]);
     shell.feed(Input::Initial(Ok(Some(T0 + 5 * MINUTE))));
     shell.now.mono += 100;
-    let begun = shell.feed(Input::Check);
-    assert_eq!(after(&begun).unwrap().1, HELLO_WAIT_MS as u32 - 100);
+    shell.feed(Input::Check);
+    assert_eq!(shell.after().unwrap(), HELLO_WAIT_MS as u32 - 100);
     // The answer to the hello comes within the wait: applied without the lock or a provider.
     let shared = shell.feed(Input::PeerToken {
         token: "theirs".into(),
@@ -289,7 +302,8 @@ fn a_hidden_tab_lets_visible_ones_go_first_but_not_past_a_quarter_of_the_time_le
         shell.feed(Input::Initial(Ok(Some(T0 + left))));
         shell.now.mono += 10 * 60_000; // long after the hello
         shell.now.hidden = hidden;
-        after(&shell.feed(Input::Check)).map(|(_, ms)| ms)
+        shell.feed(Input::Check);
+        shell.after()
     };
     assert_eq!(wait(5 * MINUTE, true), Some(HIDDEN_HEAD_START_MS as u32));
     assert_eq!(wait(5 * MINUTE, false), Some(0));
@@ -300,16 +314,14 @@ fn a_hidden_tab_lets_visible_ones_go_first_but_not_past_a_quarter_of_the_time_le
     alone.now.hidden = true;
     alone.feed(Input::Start { peers: false });
     alone.feed(Input::Initial(Ok(Some(T0 + 5 * MINUTE))));
-    assert_eq!(after(&alone.feed(Input::Check)).map(|(_, ms)| ms), Some(0));
+    alone.feed(Input::Check);
+    assert_eq!(alone.after(), Some(0));
 }
 
 #[test]
 fn the_lock_lingers_after_publishing_stays_through_provider_failures_and_goes_on_a_local_one() {
-    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
-    shell.now.mono += HOUR; // the hello wait is over
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&begun, "after"),
-    });
+    let (mut shell, _) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    let locking = shell.go_on(); // past the hello's wait
     let asked = shell.feed(Input::LockGranted {
         ticket: ticket_of(&locking, "lock"),
     });
@@ -327,10 +339,8 @@ fn the_lock_lingers_after_publishing_stays_through_provider_failures_and_goes_on
         "published, then the lock lingers: {done:?}"
     );
     // The next attempt fails: the lock goes at once.
-    let begun = shell.feed(Input::RefreshNow);
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&begun, "after"),
-    });
+    shell.feed(Input::RefreshNow);
+    let locking = shell.go_on();
     let asked = shell.feed(Input::LockGranted {
         ticket: ticket_of(&locking, "lock"),
     });
@@ -350,10 +360,10 @@ fn the_lock_lingers_after_publishing_stays_through_provider_failures_and_goes_on
         .any(|c| matches!(c, Command::ReleaseLock { .. } | Command::Publish { .. })));
     // Its retry asks the provider under the lock it kept: no new request, no head start.
     shell.now.hidden = true;
-    let retry = shell.feed(Input::RefreshNow);
-    let (ticket, ms) = after(&retry).expect("it yields first");
+    shell.feed(Input::RefreshNow);
+    let ms = shell.after().expect("it yields first");
     assert_eq!(ms, 0);
-    let asked = shell.feed(Input::Continue { ticket });
+    let asked = shell.go_on();
     assert!(!asked
         .iter()
         .any(|c| matches!(c, Command::RequestLock { .. })));
@@ -428,7 +438,7 @@ fn an_expired_token_replaced_is_followed_by_a_reload() {
     assert!(errors(&done).is_empty());
     // The next refresh, before expiry, reloads nothing.
     shell.pass(55 * MINUTE);
-    let begun = shell.feed(Input::Wake);
+    let begun = shell.feed(Input::Timeout);
     let (provider, _) = to_provider(&mut shell, &begun);
     let done = succeed(&mut shell, provider, "newer", T0 + 2 * HOUR);
     assert!(!done.iter().any(|c| matches!(c, Command::Reload { .. })));
@@ -458,12 +468,12 @@ fn a_reload_powerbi_client_skipped_is_tried_again_then_reported() {
             ticket,
             results: vec![(0, Ok(false))],
         });
-        match after(&answered) {
-            Some((wait, ms)) => {
+        match shell.after() {
+            Some(ms) => {
                 assert_eq!(ms, RELOAD_RETRY_MS, "past powerbi-client's 100 ms");
                 assert!(refreshed(&answered).is_none());
                 shell.pass(Millis::from(ms));
-                commands = shell.feed(Input::Continue { ticket: wait });
+                commands = shell.go_on();
             }
             None => {
                 assert_eq!(errors(&answered), [Code::ReloadFailed]);
@@ -481,13 +491,11 @@ fn a_reload_powerbi_client_skipped_is_tried_again_then_reported() {
     let (mut shell, begun) = Shell::started(settings(), false, T0 - MINUTE);
     let (provider, _) = to_provider(&mut shell, &begun);
     let reload = succeed(&mut shell, provider, "new", T0 + HOUR);
-    let retry = shell.feed(Input::Reloaded {
+    shell.feed(Input::Reloaded {
         ticket: ticket_of(&reload, "reload"),
         results: vec![(0, Ok(false))],
     });
-    let again = shell.feed(Input::Continue {
-        ticket: after(&retry).unwrap().0,
-    });
+    let again = shell.go_on();
     let done = shell.feed(Input::Reloaded {
         ticket: ticket_of(&again, "reload"),
         results: vec![(0, Ok(true))],
@@ -507,8 +515,8 @@ fn a_peer_token_beyond_a_day_is_not_believed_and_one_within_is_taken() {
         token: "day".into(),
         expires_at: T0 + SHARED_LIFETIME_CAP_MS,
     });
-    let ticket = ticket_of(&shared, "after");
-    let set = shell.feed(Input::Continue { ticket });
+    assert!(shared.contains(&Command::Begin), "{shared:?}");
+    let set = shell.go_on();
     let done = shell.feed(Input::TokenSet {
         ticket: ticket_of(&set, "set"),
         results: vec![(0, Ok(true))],
@@ -529,13 +537,13 @@ fn a_peer_token_beyond_a_day_is_not_believed_and_one_within_is_taken() {
 /// `setTimeout` holds and armed again when it fires.
 #[test]
 fn an_expiration_in_the_far_future_arms_the_longest_timer_again_and_again() {
-    let (mut shell, first) = Shell::started(settings(), false, LATEST);
-    assert_eq!(armed_in(&first), Some(MAX_TIMER_MS));
+    let (mut shell, _) = Shell::started(settings(), false, LATEST);
+    assert_eq!(shell.armed_in(), Some(MAX_TIMER_MS));
     // The wake timer fires after its 24.8 days: nothing is due, it is armed again.
     shell.pass(i64::from(MAX_TIMER_MS));
-    let woke = shell.feed(Input::Wake);
+    let woke = shell.feed(Input::Timeout);
     assert!(!woke.contains(&Command::Begin));
-    assert_eq!(armed_in(&woke), Some(MAX_TIMER_MS));
+    assert_eq!(shell.armed_in(), Some(MAX_TIMER_MS));
     assert_eq!(
         shell.machine.status(shell.now.wall).expires_at,
         Some(LATEST)
@@ -580,10 +588,8 @@ fn a_shared_token_that_died_before_it_was_needed_is_not_applied() {
         answer: Err(Failure::new(Code::ProviderRejected, "no")),
     });
     shell.pass(20 * MINUTE);
-    let retry = shell.feed(Input::Wake);
-    let next = shell.feed(Input::Continue {
-        ticket: ticket_of(&retry, "after"),
-    });
+    shell.feed(Input::Timeout);
+    let next = shell.go_on();
     // The lock was kept through the failure: the provider is asked again under it.
     assert!(
         next.iter()
@@ -595,16 +601,17 @@ fn a_shared_token_that_died_before_it_was_needed_is_not_applied() {
 
 #[test]
 fn a_wake_timer_that_fires_early_is_armed_again() {
-    let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
-    let armed = armed_in(&first);
+    let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
+    let armed = shell.armed_in();
     assert_eq!(armed, Some(50 * MINUTE as u32), "due 10 minutes before");
     // setTimeout fired 3 ms before Date.now() reached the moment.
     shell.pass(50 * MINUTE - 3);
-    let early = shell.feed(Input::Wake);
+    let early = shell.feed(Input::Timeout);
     assert!(!early.contains(&Command::Begin));
-    assert_eq!(early, [Command::ArmWake { in_ms: 3 }]);
+    assert_eq!(early, []);
+    assert_eq!(shell.armed_in(), Some(3), "the shell arms it again");
     shell.pass(3);
-    let due = shell.feed(Input::Wake);
+    let due = shell.feed(Input::Timeout);
     assert!(due.contains(&Command::Begin));
     // A check that finds the same moment pending does not re-arm.
     let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
@@ -614,11 +621,8 @@ fn a_wake_timer_that_fires_early_is_armed_again() {
 
 #[test]
 fn late_answers_after_stop_change_nothing() {
-    let (mut shell, begun) = Shell::started(settings(), true, T0 - MINUTE);
-    shell.now.mono += HOUR;
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&begun, "after"),
-    });
+    let (mut shell, _) = Shell::started(settings(), true, T0 - MINUTE);
+    let locking = shell.go_on(); // past the hello's wait
     let lock = ticket_of(&locking, "lock");
     let asked = shell.feed(Input::LockGranted { ticket: lock });
     let provider = ticket_of(&asked, "provider");
@@ -642,7 +646,7 @@ fn late_answers_after_stop_change_nothing() {
     );
     for input in [
         Input::Check,
-        Input::Wake,
+        Input::Timeout,
         Input::Online,
         Input::EmbedSaysExpired,
         Input::PeerHello,
@@ -650,7 +654,7 @@ fn late_answers_after_stop_change_nothing() {
             token: "peer".into(),
             expires_at: T0 + HOUR,
         },
-        Input::Continue { ticket: 1 },
+        Input::Timeout,
         Input::Reloaded {
             ticket: provider + 2,
             results: vec![(0, Ok(true))],
@@ -679,8 +683,8 @@ fn the_hello_wait_does_not_stretch_when_the_clock_is_turned_back() {
     // 50 ms later by the monotonic clock, an hour earlier by the wall clock.
     shell.now.wall -= HOUR;
     shell.now.mono += 50;
-    let begun = shell.feed(Input::Check);
-    assert_eq!(after(&begun).map(|(_, ms)| ms), Some(250));
+    shell.feed(Input::Check);
+    assert_eq!(shell.after(), Some(250));
 }
 
 /// Found by the simulation: a token's deadline read on a clock an hour fast, and the clock put
@@ -720,8 +724,8 @@ fn a_clock_turned_back_while_the_token_is_handed_over_moves_its_deadline_too() {
 /// the refresh is really due and finds the clock that was turned back under the ticks.
 #[test]
 fn a_clock_turned_back_under_the_ticks_is_found_when_the_wake_timer_fires() {
-    let (mut shell, first) = Shell::started(settings(), false, T0 + HOUR);
-    let armed = armed_in(&first);
+    let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
+    let armed = shell.armed_in();
     assert_eq!(
         armed,
         Some(50 * MINUTE as u32),
@@ -734,7 +738,7 @@ fn a_clock_turned_back_under_the_ticks_is_found_when_the_wake_timer_fires() {
         assert_eq!(shell.feed(Input::Tick), [], "a tick sees nothing to do");
     }
     shell.pass(50 * MINUTE - 6 * MINUTE);
-    let woke = shell.feed(Input::Wake);
+    let woke = shell.feed(Input::Timeout);
     assert!(woke.contains(&Command::Begin), "{woke:?}");
 }
 
@@ -743,7 +747,7 @@ fn retries(commands: &[Command<()>]) -> Vec<Option<(Millis, Millis)>> {
     commands
         .iter()
         .filter_map(|c| match c {
-            Command::Emit(Event::Error { retry, .. }) => Some(*retry),
+            Command::Emit(Event::Error { retry, .. }) => Some(retry.map(|r| (r.at, r.in_ms))),
             _ => None,
         })
         .collect()
@@ -788,7 +792,7 @@ fn a_tab_queued_for_the_lock_fails_with_the_holder_then_takes_its_token() {
         panic!("one error, with a retry: {failed:?}");
     };
     assert!(retry_in > 0 && retry_at == shell.now.wall + retry_in);
-    assert_eq!(armed_in(&failed), Some(retry_in as u32), "{failed:?}");
+    assert_eq!(shell.armed_in(), Some(retry_in as u32), "{failed:?}");
     let rejected = settled(&failed);
     assert!(
         matches!(rejected[..], [Err(message)] if message != STOPPED),
@@ -845,8 +849,8 @@ fn a_tab_queued_for_the_lock_fails_with_the_holder_then_takes_its_token() {
 /// holds the lock: a failure message then is stale) goes on.
 #[test]
 fn a_holders_failure_fails_a_refresh_in_its_hello_wait_but_not_one_calling_the_provider() {
-    let (mut shell, begun) = Shell::started(settings(), true, T0 + 5 * MINUTE);
-    let (wait, ms) = after(&begun).expect("it waits for the hello");
+    let (mut shell, _) = Shell::started(settings(), true, T0 + 5 * MINUTE);
+    let ms = shell.after().expect("it waits for the hello");
     assert_eq!(ms, HELLO_WAIT_MS as u32);
     let failed = shell.feed(Input::PeerFailed {
         code: Code::ProviderRejected,
@@ -854,11 +858,11 @@ fn a_holders_failure_fails_a_refresh_in_its_hello_wait_but_not_one_calling_the_p
     assert_eq!(failed.first(), Some(&Command::Abort), "{failed:?}");
     assert_eq!(errors(&failed), [Code::ProviderRejected]);
     assert!(!asks(&failed));
-    assert_eq!(shell.feed(Input::Continue { ticket: wait }), []);
+    assert_eq!(shell.go_on(), []);
     // The retry gets the lock and calls the provider: a failure message now changes nothing.
-    let retry_in = armed_in(&failed).expect("the retry is armed");
+    let retry_in = shell.armed_in().expect("the retry is armed");
     shell.pass(Millis::from(retry_in));
-    let retry = shell.feed(Input::Wake);
+    let retry = shell.feed(Input::Timeout);
     let lock = to_lock(&mut shell, &retry);
     let granted = shell.feed(Input::LockGranted { ticket: lock });
     let provider = ticket_of(&granted, "provider");
@@ -889,7 +893,7 @@ fn a_frozen_tab_lets_the_lock_go_between_retries_and_mid_call() {
     assert!(!failed
         .iter()
         .any(|c| matches!(c, Command::ReleaseLock { .. })));
-    let retry_in = armed_in(&failed).expect("the retry is armed");
+    let retry_in = shell.armed_in().expect("the retry is armed");
     // Frozen between retries: nothing in flight, the lock kept for the retries goes at once.
     let frozen = shell.feed(Input::Frozen);
     assert!(
@@ -897,10 +901,9 @@ fn a_frozen_tab_lets_the_lock_go_between_retries_and_mid_call() {
         "{frozen:?}"
     );
     assert!(
-        frozen.iter().all(|c| matches!(
-            c,
-            Command::ReleaseLock { .. } | Command::ArmWake { .. } | Command::DisarmWake
-        )),
+        frozen
+            .iter()
+            .all(|c| matches!(c, Command::ReleaseLock { .. })),
         "{frozen:?}"
     );
     // Resumed: the retry no longer holds the lock, so it asks for it like any tab.
@@ -927,9 +930,7 @@ fn a_frozen_tab_lets_the_lock_go_between_retries_and_mid_call() {
     shell.pass(MINUTE);
     let resumed = shell.feed(Input::Check);
     assert!(resumed.contains(&Command::Begin), "{resumed:?}");
-    let locking = shell.feed(Input::Continue {
-        ticket: ticket_of(&resumed, "after"),
-    });
+    let locking = shell.go_on();
     ticket_of(&locking, "lock");
     // A tab frozen with nothing in flight and no lock has nothing to let go.
     let (mut idle, _) = Shell::started(settings(), true, T0 + HOUR);
@@ -950,7 +951,7 @@ fn a_page_back_from_the_cache_says_hello_and_waits_for_the_answers() {
         matches!((hello, begin), (Some(h), Some(b)) if h < b),
         "hello, then the refresh: {restored:?}"
     );
-    let (wait, ms) = after(&restored).expect("the refresh waits");
+    let ms = shell.after().expect("the refresh waits");
     assert!(ms > 0 && ms <= HELLO_WAIT_MS as u32, "{ms}");
     // Another tab answers within the wait: its token is applied, nobody is asked.
     shell.pass(40);
@@ -964,7 +965,7 @@ fn a_page_back_from_the_cache_says_hello_and_waits_for_the_answers() {
         results: vec![(0, Ok(true))],
     });
     assert_eq!(refreshed(&done), Some((T0 + 2 * HOUR, Reason::Shared)));
-    assert_eq!(shell.feed(Input::Continue { ticket: wait }), []);
+    assert_eq!(shell.go_on(), []);
 
     // Restored with a fresh token: the hello goes out, and a refresh asked for within the wait
     // waits for the rest of it.
@@ -972,11 +973,8 @@ fn a_page_back_from_the_cache_says_hello_and_waits_for_the_answers() {
     shell.pass(10 * MINUTE);
     assert_eq!(shell.feed(Input::Restored), [Command::Hello]);
     shell.pass(100);
-    let begun = shell.feed(Input::RefreshNow);
-    assert_eq!(
-        after(&begun).map(|(_, ms)| ms),
-        Some(HELLO_WAIT_MS as u32 - 100)
-    );
+    shell.feed(Input::RefreshNow);
+    assert_eq!(shell.after(), Some(HELLO_WAIT_MS as u32 - 100));
     // With a refresh in flight, a hello again (the answer still helps it) but no second refresh.
     let again = shell.feed(Input::Restored);
     assert!(again.contains(&Command::Hello), "{again:?}");
@@ -991,7 +989,7 @@ fn a_page_back_from_the_cache_says_hello_and_waits_for_the_answers() {
     let restored = alone.feed(Input::Restored);
     assert!(!restored.contains(&Command::Hello), "{restored:?}");
     assert!(restored.contains(&Command::Begin), "{restored:?}");
-    assert_eq!(after(&restored).map(|(_, ms)| ms), Some(0));
+    assert_eq!(alone.after(), Some(0));
 }
 
 /// After `stop()`, `refreshNow()` and `accessTokenProvider` settle at once, rejected, and nothing
@@ -1050,7 +1048,7 @@ fn a_stopped_refresher_only_settles_until_it_is_started_again() {
         Input::Frozen,
         Input::Check,
         Input::Tick,
-        Input::Wake,
+        Input::Timeout,
         Input::Online,
         Input::VisibilityChanged,
     ] {
@@ -1067,7 +1065,7 @@ fn a_stopped_refresher_only_settles_until_it_is_started_again() {
     assert!(!shell.machine.refreshing());
     // start() again: the expired token is refreshed, and the promises wait for it.
     let started = not_logs(shell.feed(Input::Start { peers: true }));
-    assert_eq!(started, [Command::Hello, Command::CheckSoon]);
+    assert_eq!(started, [Command::Hello, Command::Yield]);
     let begun = shell.feed(Input::Check);
     assert!(begun.contains(&Command::Begin), "{begun:?}");
     let wanted = shell.feed(Input::TokenWanted { embed_token: None });

@@ -157,11 +157,10 @@ struct Harness {
     /// Outside `stop()` and nothing since that may start anything.
     stopped: bool,
     peers: bool,
-    wake_armed: bool,
     /// The expiration the shell read (`Err`: the option was unreadable).
     initial: Option<Result<Option<Millis>, ()>>,
-    /// `CheckSoon` asked for a check after the current task.
-    check_soon: bool,
+    /// `Yield` asked for a timeout after the current task.
+    yielded: bool,
     /// Start of the last automatic refresh, on the wall clock as the machine sees it.
     last_auto: Option<Millis>,
     /// `(wall, mono)` of the last input, to follow a wall clock turned back.
@@ -180,7 +179,6 @@ impl Harness {
         );
         match &input {
             Input::Answered { ticket, .. } if self.calling == Some(*ticket) => self.calling = None,
-            Input::Wake => self.wake_armed = false, // it fired
             Input::LockGranted { .. } => self.lock_held = true,
             _ => {}
         }
@@ -225,12 +223,28 @@ impl Harness {
             self.stopped = true;
             self.calling = None;
         }
+        let deadline = self.machine.poll_timeout(&self.now);
         if self.machine.running() && self.now.online && !self.machine.refreshing() && !initial {
             assert!(
-                self.wake_armed || self.check_soon,
-                "running with no wake-up armed"
+                deadline.is_some() || self.yielded,
+                "running with no deadline"
             );
         }
+        // The shell's timer, as an answer that may come in any order.
+        if deadline.is_some() && !self.outstanding.iter().any(|(k, _)| *k == Kind::Continue) {
+            self.outstanding.push((Kind::Continue, 0));
+        }
+    }
+
+    /// The shell's timer fires: its moment has come (on the monotonic clock, so on the wall
+    /// clock too unless it was turned).
+    fn fire(&mut self) {
+        if let Some(at) = self.machine.poll_timeout(&self.now) {
+            let ahead = at.saturating_sub(self.now.wall).max(0);
+            self.now.wall = (self.now.wall + ahead).clamp(-LATEST, LATEST);
+            self.now.mono += ahead;
+        }
+        self.check(Input::Timeout);
     }
 
     fn carry(&mut self, command: Command<()>, automatic: bool) {
@@ -246,7 +260,6 @@ impl Harness {
                 }
                 self.last_auto = Some(self.now.wall);
             }
-            Command::After { ticket, .. } => self.outstanding.push((Kind::Continue, ticket)),
             Command::RequestLock { ticket } => self.outstanding.push((Kind::Lock, ticket)),
             Command::CallProvider { ticket, .. } => {
                 assert_eq!(self.calling, None, "two provider calls in flight");
@@ -259,16 +272,8 @@ impl Harness {
             Command::SetToken { ticket, .. } => self.outstanding.push((Kind::Set, ticket)),
             Command::Reload { ticket, .. } => self.outstanding.push((Kind::Reload, ticket)),
             Command::ReleaseLock { .. } => self.lock_held = false,
-            Command::ArmWake { in_ms } => {
-                assert!(in_ms <= i32::MAX as u32);
-                self.wake_armed = true;
-            }
-            Command::DisarmWake => self.wake_armed = false,
-            Command::CheckSoon => self.check_soon = true,
-            Command::Stopped => {
-                self.wake_armed = false;
-                self.calling = None;
-            }
+            Command::Yield => self.yielded = true,
+            Command::Stopped => self.calling = None,
             // An aborted call is given up (a freeze drops the attempt as a stop does).
             Command::Abort => self.calling = None,
             Command::Publish { expires_at, .. } => {
@@ -281,7 +286,7 @@ impl Harness {
     fn answer(&mut self, kind: Kind, ticket: u32, how: u8, at: Millis) {
         let failure = |code| Failure::new(code, "made up");
         let input = match kind {
-            Kind::Continue => Input::Continue { ticket },
+            Kind::Continue => return self.fire(),
             Kind::Lock => Input::LockGranted { ticket },
             Kind::Provider => Input::Answered {
                 ticket,
@@ -351,8 +356,8 @@ impl Harness {
 
     fn step(&mut self, step: Step) {
         self.now.gone.clear();
-        if std::mem::take(&mut self.check_soon) {
-            self.check(Input::Check);
+        if std::mem::take(&mut self.yielded) {
+            self.check(Input::Timeout);
         }
         match step {
             Step::Start(peers) => self.feed(Input::Start { peers }),
@@ -361,9 +366,7 @@ impl Harness {
             Step::Initial(at, ok) => self.initial = Some(if ok { Ok(at) } else { Err(()) }),
             Step::Check => self.check(Input::Check),
             Step::Tick => self.check(Input::Tick),
-            // Only an armed timer fires.
-            Step::Wake if self.wake_armed => self.check(Input::Wake),
-            Step::Wake => {}
+            Step::Wake => self.fire(),
             Step::Online => self.check(Input::Online),
             Step::EmbedSaysExpired => self.check(Input::EmbedSaysExpired),
             Step::RefreshNow => self.check(Input::RefreshNow),
@@ -449,9 +452,8 @@ proptest! {
             lock_held: false,
             stopped: false,
             peers: false,
-            wake_armed: false,
             initial: None,
-            check_soon: false,
+            yielded: false,
             last_auto: None,
             last_seen: None,
         };
@@ -536,9 +538,7 @@ impl Tabs {
                     self.calling[tab] = Some(ticket);
                     self.outstanding[tab].push((Kind::Provider, ticket));
                 }
-                Command::After { ticket, .. } => {
-                    self.outstanding[tab].push((Kind::Continue, ticket))
-                }
+                Command::Yield => self.outstanding[tab].push((Kind::Continue, 0)),
                 Command::SetToken { ticket, .. } => self.outstanding[tab].push((Kind::Set, ticket)),
                 Command::Reload { ticket, .. } => {
                     self.outstanding[tab].push((Kind::Reload, ticket))
@@ -565,6 +565,14 @@ impl Tabs {
                 _ => {}
             }
         }
+        let timer = self.machines[tab].poll_timeout(&self.now).is_some();
+        if timer
+            && !self.outstanding[tab]
+                .iter()
+                .any(|(k, _)| *k == Kind::Continue)
+        {
+            self.outstanding[tab].push((Kind::Continue, 0));
+        }
     }
 
     fn step(&mut self, step: TabStep) {
@@ -578,7 +586,15 @@ impl Tabs {
                 }
                 let (kind, ticket) = self.outstanding[tab].remove(i % self.outstanding[tab].len());
                 let input = match kind {
-                    Kind::Continue => Input::Continue { ticket },
+                    Kind::Continue => {
+                        // The tab's timer fires: its moment has come.
+                        if let Some(at) = self.machines[tab].poll_timeout(&self.now) {
+                            let ahead = at.saturating_sub(self.now.wall).max(0);
+                            self.now.wall += ahead;
+                            self.now.mono += ahead;
+                        }
+                        Input::Timeout
+                    }
                     Kind::Lock => Input::LockGranted { ticket },
                     Kind::Provider if how % 3 == 0 => Input::Answered {
                         ticket,

@@ -170,17 +170,14 @@ enum Ev {
         tab: usize,
         run: u32,
     },
-    CheckSoon {
+    /// The microtask of `Command::Yield`.
+    Yield {
         tab: usize,
-        run: u32,
     },
+    /// The shell's one timer, for the machine's deadline.
     Wake {
         tab: usize,
         generation: u64,
-    },
-    Continue {
-        tab: usize,
-        ticket: u32,
     },
     LockGranted {
         tab: usize,
@@ -291,13 +288,16 @@ struct Tab {
     machine: Machine<()>,
     /// The page exists (not closed, not replaced by a page load).
     open: bool,
-    /// Between `Start` and `Stopped`: the shell's interval, wake timer and channel exist.
+    /// Between `Start` and `Stopped`: the shell's interval, listeners and channel exist.
     running: bool,
     /// `stop()` was called from outside: every input after it must produce nothing.
     stopped: bool,
     run: u32,
     hidden: bool,
+    /// Bumped whenever the deadline's timer is cleared, so a cleared one never fires.
     wake: u64,
+    /// The deadline the timer is armed for (the machine's wall clock).
+    armed: Option<Millis>,
     /// The current abort signal (Begin makes a new one, Abort aborts it).
     signal: u64,
     /// The provider call the machine waits for.
@@ -534,15 +534,34 @@ impl World {
         for command in produced {
             self.carry(tab, command, automatic);
         }
+        self.rearm(tab);
+    }
+
+    /// As the shell does after each input: one timer for the machine's deadline, moved only
+    /// when the deadline changes.
+    fn rearm(&mut self, tab: usize) {
+        let now = self.now(tab);
+        let deadline = self.tabs[tab].machine.poll_timeout(&now);
+        if deadline == self.tabs[tab].armed || !self.tabs[tab].open {
+            return;
+        }
+        self.tabs[tab].wake += 1;
+        self.tabs[tab].armed = deadline;
+        if let Some(at) = deadline {
+            // As far as setTimeout can hold; one that fires early is armed again.
+            let in_ms = Millis::from(js_number::timer(at.saturating_sub(now.wall)));
+            let generation = self.tabs[tab].wake;
+            let late = self.lateness(tab, false);
+            self.at(self.t + in_ms + late, Ev::Wake { tab, generation });
+        }
     }
 
     fn carry(&mut self, tab: usize, command: Command<()>, automatic: bool) {
         let t = self.t;
         match command {
-            Command::CheckSoon => {
-                let run = self.tabs[tab].run;
-                let when = t + self.rng.between(0, 5);
-                self.at(when, Ev::CheckSoon { tab, run });
+            Command::Yield => {
+                // A microtask, which no throttling delays.
+                self.at(t, Ev::Yield { tab });
             }
             Command::Begin => {
                 let tab_ref = &mut self.tabs[tab];
@@ -558,15 +577,6 @@ impl World {
                     tab_ref.last_auto_start = Some(t);
                     tab_ref.jumped_forward = false;
                 }
-            }
-            Command::After { ticket, ms } => {
-                // 0 is a microtask, which no throttling delays.
-                let late = if ms == 0 {
-                    0
-                } else {
-                    self.lateness(tab, false)
-                };
-                self.at(t + Millis::from(ms) + late, Ev::Continue { tab, ticket });
             }
             Command::RequestLock { ticket } => {
                 assert!(self.cfg.peers, "a lock asked for without crossTab");
@@ -610,17 +620,6 @@ impl World {
                     }
                 }
             }
-            Command::ArmWake { in_ms } => {
-                assert!(
-                    in_ms <= i32::MAX as u32,
-                    "a wake timer setTimeout cannot hold"
-                );
-                self.tabs[tab].wake += 1;
-                let generation = self.tabs[tab].wake;
-                let late = self.lateness(tab, false);
-                self.at(t + Millis::from(in_ms) + late, Ev::Wake { tab, generation });
-            }
-            Command::DisarmWake => self.tabs[tab].wake += 1,
             Command::Hello => self.post(tab, Raw::Hello),
             Command::Publish { token, expires_at } => {
                 assert!(js_number::in_date_range(expires_at));
@@ -667,7 +666,6 @@ impl World {
             Command::Stopped => {
                 let tab_ref = &mut self.tabs[tab];
                 tab_ref.running = false;
-                tab_ref.wake += 1;
                 tab_ref.run += 1;
             }
         }
@@ -830,6 +828,7 @@ impl World {
             run: 0,
             hidden,
             wake: 0,
+            armed: None,
             signal: 0,
             provider: None,
             last_auto_start: None,
@@ -853,7 +852,7 @@ impl World {
             let when = self.t + self.rng.between(MINUTE, 6 * HOUR);
             self.at(when, Ev::Visibility { tab });
         }
-        // The interval starts with the run; the first check comes from CheckSoon.
+        // The interval starts with the run; the first check comes from the start's yield.
         let first = self.t + self.era.policy.check_interval;
         self.at(first, Ev::Interval { tab, run: 0 });
         self.feed(
@@ -1146,9 +1145,7 @@ impl World {
             return;
         }
         match event {
-            Ev::Interval { tab, run }
-            | Ev::CheckSoon { tab, run }
-            | Ev::Message { tab, run, .. }
+            Ev::Interval { tab, run } | Ev::Message { tab, run, .. }
                 if self.tabs[tab].run != run || !self.tabs[tab].running =>
             {
                 self.figures.dropped_after_stop += 1; // the shell dropped it with the run
@@ -1162,24 +1159,22 @@ impl World {
                     self.at(next, Ev::Interval { tab, run });
                 }
             }
-            Ev::CheckSoon { tab, .. } => {
+            // A microtask is not taken back by stop(): the machine must ignore a stale one.
+            Ev::Yield { tab } => {
                 if self.tabs[tab].open {
-                    self.check(tab, Input::Check);
+                    self.check(tab, Input::Timeout);
                 }
             }
             Ev::Wake { tab, .. } => {
-                let t = &self.tabs[tab];
-                if t.open && t.running {
-                    self.check(tab, Input::Wake);
+                if self.tabs[tab].open {
+                    // Fired: the shell arms whatever the deadline is now, even the same moment
+                    // (a timer may fire a moment before the clock reaches it).
+                    self.tabs[tab].armed = None;
+                    self.check(tab, Input::Timeout);
                 }
             }
             // Answers to what the machine asked come back even after stop(): promises cannot be
             // taken back, and the machine must ignore them by construction.
-            Ev::Continue { tab, ticket } => {
-                if self.tabs[tab].open || self.tabs[tab].stopped {
-                    self.feed(tab, Input::Continue { ticket });
-                }
-            }
             Ev::LockGranted {
                 tab,
                 ticket,

@@ -36,7 +36,7 @@ pub fn defaults() -> Settings {
     }
 }
 
-/// What `stop()` may ask for: only to let go (settle, release, abort, disarm, report, log).
+/// What `stop()` may ask for: only to let go (settle, release, abort, report, log).
 pub fn lets_go<C>(command: &Command<C>) -> bool {
     matches!(
         command,
@@ -45,7 +45,6 @@ pub fn lets_go<C>(command: &Command<C>) -> bool {
             | Command::Stopped
             | Command::ReleaseLock { .. }
             | Command::Abort
-            | Command::DisarmWake
             | Command::Emit(_)
     )
 }
