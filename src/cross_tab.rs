@@ -9,9 +9,9 @@ use web_sys::{AbortSignal, BroadcastChannel};
 
 use crate::bindings::LockManager;
 use crate::error::Code;
-use crate::events::{self, Value};
 use crate::listener::EventListener;
-use crate::{js_number, Millis};
+use crate::objects::{self, Value};
+use refresh_core::{js_number, Millis};
 
 /// Marks our messages among whatever else uses the channel name.
 const APP: &str = "powerbi-token-refresh";
@@ -83,7 +83,7 @@ impl Peers {
     /// A plain object, built like the events (one serializer path for every object we make),
     /// marked as ours.
     fn post(&self, fields: &[(&str, Value)]) {
-        let object = events::object(fields);
+        let object = objects::object(fields);
         let _ = Reflect::set(&object, &"app".into(), &APP.into());
         let _ = self.channel.post_message(&object);
     }

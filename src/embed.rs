@@ -6,7 +6,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::bindings::{Embed, PowerBiService};
 use crate::error::{Code, RefreshError};
 use crate::options::Source;
+use crate::page::wall;
 use crate::timeout;
+use refresh_core::{js_number, Millis};
 
 /// The embed as it is now: asked for at every refresh, so an embed that was reset and embedded
 /// again in the same container is found, and a vanished one is reported rather than written to.
@@ -137,4 +139,60 @@ pub async fn outcome(
         Some(Err(reason)) => Err(RefreshError::caused_by(code, failed, reason)),
         None => Err(RefreshError::new(timeout_code, timed_out)),
     }
+}
+
+/// The first embed's error when none of those on the page can be found.
+pub fn first_error(sources: &[Source]) -> Option<RefreshError> {
+    let mut first = None;
+    for source in sources {
+        match resolve(source) {
+            Ok(_) => return None,
+            Err(error) => first = first.or(Some(error)),
+        }
+    }
+    first
+}
+
+/// An embed's call as started: its promise and whether it really ran, or why it could not
+/// start (the embed could not be found, or the call threw).
+pub struct Started {
+    index: usize,
+    call: Result<Result<(JsValue, bool), JsValue>, RefreshError>,
+}
+
+/// Starts `call` on each of `embeds` (indices into `sources`) at once.
+pub fn start_all(sources: &[Source], embeds: &[usize], call: Call, token: &str) -> Vec<Started> {
+    let mut started = Vec::with_capacity(embeds.len());
+    for &index in embeds {
+        let Some(source) = sources.get(index) else {
+            continue;
+        };
+        let call = resolve(source).map(|e| start(&e, call, token));
+        started.push(Started { index, call });
+    }
+    started
+}
+
+/// Every started call awaited against one deadline, `timeout_ms` from now: `Ok(false)` for a
+/// call the embed skipped, `NoEmbed` for an embed that could not be found.
+pub async fn awaited(
+    started: Vec<Started>,
+    call: Call,
+    timeout_ms: u32,
+) -> Vec<(usize, Result<bool, RefreshError>)> {
+    let deadline = wall() + Millis::from(timeout_ms);
+    let mut results = Vec::with_capacity(started.len());
+    for Started { index, call: begun } in started {
+        let outcome = match begun {
+            Err(error) => Err(error),
+            Ok(Ok((_, false))) => Ok(false),
+            Ok(promise) => {
+                let left = js_number::timer(deadline - wall());
+                let promise = promise.map(|(promise, _)| promise);
+                outcome(promise, call, left).await.map(|()| true)
+            }
+        };
+        results.push((index, outcome));
+    }
+    results
 }

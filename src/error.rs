@@ -1,5 +1,5 @@
 //! The shell's failures: the machine's [`Failure`] with the JavaScript value that caused it.
 
-pub use crate::failure::Code;
+pub use refresh_core::failure::Code;
 
-pub type RefreshError = crate::failure::Failure<wasm_bindgen::JsValue>;
+pub type RefreshError = refresh_core::failure::Failure<wasm_bindgen::JsValue>;

@@ -2,8 +2,8 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::expiration::{self, ExpirationError};
-use crate::Millis;
+use refresh_core::expiration::{self, ExpirationError};
+use refresh_core::Millis;
 
 pub fn read(value: &JsValue) -> Result<Millis, ExpirationError> {
     if let Some(text) = value.as_string() {

@@ -5,24 +5,22 @@
 //! right, compiled to WebAssembly and used from JavaScript as `new TokenRefresher(options)`.
 //!
 //! Two halves, split where the compiler enforces it:
-//! - **The machine** (the `powerbi-token-refresh-core` crate in `core/`, which cannot reach the
-//!   browser) owns every decision: when to refresh, who waits for whom across tabs, what a
-//!   timeout or a stop abandons, when the wake timer moves, what is reported. Inputs in (with the
-//!   time on both clocks), commands out; tested by plain `cargo test`, and driven through
-//!   thousands of simulated days by the very same code.
-//! - **This crate, the shell**, only does I/O: `refresher` turns timers, listeners, promises
-//!   and messages into inputs and carries out the commands through wasm-bindgen externs
-//!   (`bindings`): the token provider (`provider`), `setAccessToken`/`reload` (`embed`), the
-//!   other tabs (`cross_tab`). What runs between `start()` and `stop()` is one value whose
+//! - **The machine** (the `powerbi-token-refresh-core` crate in `core/`, imported here as
+//!   `refresh_core`; it cannot reach the browser) owns every decision: when to refresh, who waits
+//!   for whom across tabs, what a timeout or a stop abandons, when it must be woken next, what is
+//!   reported. Inputs in (with the time on both clocks), commands out; tested by plain
+//!   `cargo test`, and driven through thousands of simulated days by the very same code.
+//! - **This crate, the shell**, only does I/O: `refresher` is the class JavaScript sees and
+//!   turns its calls into inputs; `driver` owns the machine, turns timers, listeners
+//!   (`running`), promises and messages into inputs, and carries out the commands through
+//!   wasm-bindgen externs (`bindings`): the token provider (`provider`),
+//!   `setAccessToken`/`reload` (`embed`), the other tabs (`cross_tab`); `objects` formats what
+//!   handlers and `status` return. What runs between `start()` and `stop()` is one value whose
 //!   `Drop` undoes it; `stop()` drops it.
 //!
 //! Nothing reaches the host page as an exception at run time: every failure becomes an `error`
 //! event and a retry; every number JavaScript hands over passes one range check
-//! ([`js_number`]). Tokens are never logged; debug output shows only their last characters.
-
-pub use powerbi_token_refresh_core::{
-    anchor, backoff, expiration, failure, io, js_number, machine, redact, rfc3339, schedule, Millis,
-};
+//! (`refresh_core::js_number`). Tokens are never logged; debug output shows only their last characters.
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
@@ -31,17 +29,21 @@ mod cross_tab;
 #[cfg(target_arch = "wasm32")]
 mod debug_log;
 #[cfg(target_arch = "wasm32")]
+mod driver;
+#[cfg(target_arch = "wasm32")]
 mod embed;
 #[cfg(target_arch = "wasm32")]
 mod error;
 #[cfg(target_arch = "wasm32")]
-mod events;
-#[cfg(target_arch = "wasm32")]
 mod expiration_value;
+#[cfg(target_arch = "wasm32")]
+mod handlers;
 #[cfg(target_arch = "wasm32")]
 mod jwt_claims;
 #[cfg(target_arch = "wasm32")]
 mod listener;
+#[cfg(target_arch = "wasm32")]
+mod objects;
 #[cfg(target_arch = "wasm32")]
 mod options;
 #[cfg(target_arch = "wasm32")]
@@ -51,11 +53,13 @@ mod provider;
 #[cfg(target_arch = "wasm32")]
 mod refresher;
 #[cfg(target_arch = "wasm32")]
-mod registry;
+mod running;
 #[cfg(target_arch = "wasm32")]
 mod timeout;
 #[cfg(target_arch = "wasm32")]
 mod typescript;
+#[cfg(target_arch = "wasm32")]
+mod waiters;
 
 #[cfg(target_arch = "wasm32")]
 pub use refresher::TokenRefresher;

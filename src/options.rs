@@ -6,8 +6,8 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use crate::bindings::{Embed, Options, PowerBiService};
-use crate::schedule::Policy;
-use crate::{js_number, Millis};
+use refresh_core::schedule::Policy;
+use refresh_core::{js_number, Millis};
 
 /// The largest delay `setTimeout` honours, as the options' bound (the one constant is the core's).
 const MAX_TIMER_MS: f64 = js_number::MAX_TIMER_MS as f64;

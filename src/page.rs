@@ -9,9 +9,9 @@ use std::cell::Cell;
 use web_sys::{Document, Navigator, Performance};
 
 use crate::embed;
-use crate::io::Senses;
 use crate::options::Source;
-use crate::Millis;
+use refresh_core::io::Senses;
+use refresh_core::Millis;
 
 pub struct Page {
     performance: Option<Performance>,

@@ -4,14 +4,15 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::AbortSignal;
 
-use crate::anchor::Claims;
 use crate::bindings;
 use crate::error::{Code, RefreshError};
-use crate::expiration::{self, ExpirationError};
-use crate::io::Answer;
 use crate::options::Config;
-use crate::schedule::Reason;
-use crate::{expiration_value, jwt_claims, timeout, Millis};
+use crate::{expiration_value, jwt_claims, timeout};
+use refresh_core::anchor::Claims;
+use refresh_core::expiration::{self, ExpirationError};
+use refresh_core::io::Answer;
+use refresh_core::schedule::Reason;
+use refresh_core::Millis;
 
 /// Calls the provider — the `getNewAccessToken` option with `{ reportId, groupId, reason, signal }`,
 /// else the global `getNewUserAccessToken(reportId, groupId)`. `signal` aborts when the wait is
