@@ -21,7 +21,9 @@ use wasm_bindgen_test::*;
 mod support;
 
 mod constructor;
+mod cross_tab;
 mod debug_output;
+mod embeds;
 mod expiration;
 mod handlers;
 mod lifecycle;
