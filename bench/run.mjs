@@ -859,7 +859,7 @@ function soakTable(sk) {
   row(`Externref table (\`__wbindgen_externrefs\`) length, growth over ${per}, slots`, null, ours.growth.table, signed, ["0", 0], 0,
     `ours ${ours.warm.table} → ${ours.end.table} (it only grows, by at least 128 at a time), ${then(ours, "table")}; the floor: ${signed(floor.growth.table)} (${floor.warm.table} → ${floor.end.table})`);
   row(`Linear memory, growth over ${per}, bytes`, null, ours.growth.memory, signed, null, 0,
-    `ours ${fmt.bytes(ours.warm.memory)} → ${fmt.bytes(ours.end.memory)} B, ${then(ours, "memory")} (tests/soak asserts no growth); the floor: ${signed(floor.growth.memory)} (${fmt.bytes(floor.warm.memory)} → ${fmt.bytes(floor.end.memory)} B)`);
+    `ours ${fmt.bytes(ours.warm.memory)} → ${fmt.bytes(ours.end.memory)} B, ${then(ours, "memory")} (tests/browser/soak.rs asserts no growth); the floor: ${signed(floor.growth.memory)} (${fmt.bytes(floor.warm.memory)} → ${fmt.bytes(floor.end.memory)} B)`);
   const heap = (s, k) => `${fmt.bytes(s.warm[k])} → ${fmt.bytes(s.end[k])} → ${fmt.bytes(s.steady[k])}`;
   row(`JS heap after forced GC, growth over ${per}, bytes (CDP \`Runtime.getHeapUsage\`)`, base.growth.jsHeapUsed, ours.growth.jsHeapUsed, signed, null, SOAK_HEAP_NOISE,
     `like with like: a leak of JS objects shows here on either side (a 2–3 KB token a refresh would be +2.5 MB); it includes the code the JIT compiles as the refresh gets hot (the next row); ` +
@@ -968,7 +968,7 @@ for [bench/floor](floor/lib.rs), which has no refreshNow, one refresh per tick o
 Each reading forces a GC twice over CDP (\`HeapProfiler.collectGarbage\`, a task apart, so that finalizers run), then reads
 from the wasm exports that the \`web\` entry's \`init()\` resolves to: the slots in use of \`__wbindgen_externrefs\` (wasm-bindgen
 nulls a slot when it frees it, and the instance exports no \`externref_heap_live_count\`, so the non-null slots are that count
-plus the 4 reserved ones: the measure of tests/soak), the length of every exported \`WebAssembly.Table\`, \`memory.buffer.byteLength\`;
+plus the 4 reserved ones: the measure of tests/browser/soak.rs), the length of every exported \`WebAssembly.Table\`, \`memory.buffer.byteLength\`;
 and the page's JS heap (\`Runtime.getHeapUsage\`, \`usedSize\`; linear memory is not in it). The loop holds no wasm references,
 so for it only the JS heap compares, like with like.
 

@@ -42,7 +42,7 @@ export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 # wasm-pack finds `safaridriver` (a link to WebKitWebDriver, see ensure_webkit) on PATH.
 # The soak takes the browser suite past the runner's default limit of 20 s (see scripts/test.sh).
 say "browser tests: WebKit"
-WASM_BINDGEN_TEST_TIMEOUT=240 wasm-pack test --headless --safari --mode no-install -- --test browser --test embeds --test cross_tab
+WASM_BINDGEN_TEST_TIMEOUT=240 wasm-pack test --headless --safari --mode no-install -- --test browser
 
 # The runner's Safari path sends no capabilities and reads no webdriver.json: with-driver.mjs
 # puts a pass-through in front of the driver that adds acceptInsecureCerts (the stand-in's

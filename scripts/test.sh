@@ -46,13 +46,13 @@ node --test tests/types.test.mjs
 
 # The test server's COOP/COEP headers would block the cross-origin frames some tests use.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
-# The soak (tests/soak: thousands of refreshes, and hundreds that each wait out the tabs' lock)
-# takes the browser suite past the runner's default limit of 20 s for a whole run.
+# The soak (tests/browser/soak.rs: thousands of refreshes, and hundreds that each wait out the
+# tabs' lock) takes the browser suite past the runner's default limit of 20 s for a whole run.
 export WASM_BINDGEN_TEST_TIMEOUT=240
 say "browser tests: headless Chrome"
-wasm-pack test --headless --chrome --mode no-install -- --test browser --test embeds --test cross_tab
+wasm-pack test --headless --chrome --mode no-install -- --test browser
 say "browser tests: headless Firefox"
-wasm-pack test --headless --firefox --mode no-install -- --test browser --test embeds --test cross_tab
+wasm-pack test --headless --firefox --mode no-install -- --test browser
 
 # The stand-in serves https://fake.powerbi.com:8443 (webdriver.json maps the name to 127.0.0.1
 # and accepts its throwaway certificate); with-standin.mjs stops it when the tests end. These

@@ -14,7 +14,7 @@
 //! tests take about that. `STANDIN_PORT` moves the server and, read when this file is compiled,
 //! the tests with it.
 //!
-//! As in tests/browser.rs, checks are collected and reported at the end, after cleanup (stop the
+//! As in tests/browser/, checks are collected and reported at the end, after cleanup (stop the
 //! refreshers, remove the embeds), because with `panic = "abort"` a panic cleans nothing up.
 //! That abort also poisons the page: the tests after a failed one fail with "cannot modify the
 //! panic hook from a panicking thread". Read the first failure.

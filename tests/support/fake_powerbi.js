@@ -1,5 +1,5 @@
 // An in-page stand-in for powerbi-client and for an app's token provider, driven by
-// tests/browser.rs. Nothing here talks to a network.
+// the tests in tests/browser/. Nothing here talks to a network.
 //
 // - `fake.powerbi` is a service: `get(container)` returns the current embed (or throws when the
 //   container holds none, as powerbi-client does).

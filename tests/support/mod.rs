@@ -1,5 +1,6 @@
-//! What every browser test file shares: the in-page fake `powerbi` (fake_powerbi.js), small
-//! helpers, checks collected and reported at the end, and [`Env`], which cleans up after a test.
+//! The harness every browser test shares (each module of tests/browser, and
+//! tests/powerbi_client.rs): the in-page fake `powerbi` (fake_powerbi.js), small helpers, checks
+//! collected and reported at the end, and [`Env`], which cleans up after a test.
 #![allow(dead_code)]
 
 use std::cell::RefCell;
@@ -211,6 +212,11 @@ pub fn answer(token: &str, expires_at: f64) -> JsValue {
         ("token", token.into()),
         ("expiration", iso_of(expires_at).into()),
     ])
+}
+
+/// A name no other test uses, for a `crossTab` key (the tests share one page).
+pub fn unique(name: &str) -> String {
+    format!("{name}-{}", js_sys::Math::random())
 }
 
 pub fn nth(array: &Array, index: u32) -> JsValue {

@@ -1,8 +1,6 @@
 //! Several embeds, embeds that leave the page, recovery after expiry and the pull hook, against
 //! the in-page fake `powerbi` (tests/support). The same behaviours against the real
-//! powerbi-client and a stand-in of the Power BI service are in `powerbi_client.rs`.
-
-#![cfg(target_arch = "wasm32")]
+//! powerbi-client and a stand-in of the Power BI service are in tests/powerbi_client.rs.
 
 use js_sys::{Array, Object, Promise};
 use powerbi_token_refresh::TokenRefresher;
@@ -11,10 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-mod support;
-use support::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::support::*;
 
 /// Three fakes on the page and options for one refresher over all their containers.
 fn three(env: &Env) -> (Vec<Fake>, Object) {

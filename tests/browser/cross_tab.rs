@@ -3,18 +3,13 @@
 //! the same page as they do across tabs. Each "tab" has its own fake embed; all share one
 //! provider, whose calls are counted. (Real separate pages: tests/cross-tab.test.mjs.)
 
-#![cfg(target_arch = "wasm32")]
-
 use js_sys::{Function, Object};
 use powerbi_token_refresh::TokenRefresher;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-mod support;
-use support::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::support::*;
 
 /// Options for a "tab" with its own embed, the shared provider, and `crossTab: key`.
 fn tab(own: &Fake, provider: &Function, key: &str) -> Object {
@@ -22,10 +17,6 @@ fn tab(own: &Fake, provider: &Function, key: &str) -> Object {
     set(&o, "getNewAccessToken", provider.clone());
     set(&o, "crossTab", key);
     o
-}
-
-fn unique(name: &str) -> String {
-    format!("{name}-{}", js_sys::Math::random())
 }
 
 #[wasm_bindgen_test]

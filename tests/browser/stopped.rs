@@ -25,10 +25,6 @@ async fn stopped(env: &Env, key: &str) -> powerbi_token_refresh::TokenRefresher 
     r
 }
 
-fn unique(name: &str) -> String {
-    format!("stopped-{name}-{}", js_sys::Math::random())
-}
-
 #[wasm_bindgen_test]
 async fn refresh_now_after_stop_resolves_false_and_calls_nothing() {
     let env = Env::new();
