@@ -31,6 +31,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
 import { minifyGlue } from "../scripts/glue-minify.mjs";
+import { shortenImports } from "../scripts/short-imports.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -149,9 +150,12 @@ function build(crate) {
   // The floor always comes from the working tree (an older commit may not have it).
   wasmPack(join(BENCH, "floor"), "bundler", FLOOR_PKG, join(ROOT, "target", "bench-floor-cargo"));
   wasmPack(join(BENCH, "floor"), "web", FLOOR_WEB, join(ROOT, "target", "bench-floor-cargo"));
-  // The glue as the package ships it: minified (scripts/package-json.mjs).
+  // The glue as the package ships it: short import names, minified (scripts/package-json.mjs).
   for (const dir of [WEB_PKG, SHIPPED_PKG, FLOOR_PKG, FLOOR_WEB]) {
-    minifyGlue(readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f)));
+    const js = readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f));
+    const wasm = readdirSync(dir).find((f) => f.endsWith("_bg.wasm"));
+    if (wasm) shortenImports(join(dir, wasm), `./${wasm.replace(/\.wasm$/, ".js")}`, js);
+    minifyGlue(js);
   }
 }
 

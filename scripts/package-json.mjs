@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { minifyGlue } from "./glue-minify.mjs";
+import { shortenImports } from "./short-imports.mjs";
 
 const [pkgDir, webDir] = process.argv.slice(2);
 if (!pkgDir || !webDir) throw new Error("usage: node scripts/package-json.mjs <pkg dir> <web build dir>");
@@ -119,7 +120,13 @@ for (const f of ["index.js", "index.d.ts", "web.js", "web.d.ts", "hook.js", "hoo
 // npm ships README and LICENSE whatever `files` says, but not a changelog.
 copyFileSync(join(REPO, "CHANGELOG.md"), join(pkgDir, "CHANGELOG.md"));
 
-// --- the glue, minified ----------------------------------------------------------------------------
+// --- short import names, then the glue minified -----------------------------------------------------
+
+// Both glues define the imports of the one .wasm (scripts/short-imports.mjs says why).
+if (sameWasm) {
+  shortenImports(join(pkgDir, WASM), `./${NAME}_bg.js`, [join(pkgDir, `${NAME}_bg.js`), join(outWeb, `${NAME}.js`)]);
+}
+
 
 // The .d.ts files keep the doc comments; the React hook's files are hand-written and stay as they are.
 minifyGlue([join(pkgDir, `${NAME}.js`), join(pkgDir, `${NAME}_bg.js`), join(outWeb, `${NAME}.js`)]);
