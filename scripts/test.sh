@@ -38,6 +38,8 @@ node --test tests/package.test.mjs
 
 say "size budget"
 node --test tests/size.test.mjs
+say "the shell's layout: no import cycle in src/, no file over 400 lines"
+node --test tests/shell-layout.test.mjs
 
 # --- types (issue 14): strict, skipLibCheck false, lib dom+es2020 and dom+esnext, bundler and node16
 say "TypeScript types (tsc --strict on the installed tarball: main, web, react)"

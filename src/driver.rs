@@ -17,12 +17,13 @@ use refresh_core::{expiration, js_number, Millis};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
 
+use crate::clock::wall;
 use crate::cross_tab::{Held, Peers};
 use crate::embed::{self, Call};
 use crate::error::RefreshError;
 use crate::handlers::{EventName, Handlers};
 use crate::options::Config;
-use crate::page::{wall, Page};
+use crate::page::Page;
 use crate::running::{Feed, Running};
 use crate::waiters::{self, Outcome, Waiter};
 use crate::{debug_log, expiration_value, jwt_claims, objects, provider, timeout};

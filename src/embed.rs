@@ -4,9 +4,9 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::bindings::{Embed, PowerBiService};
+use crate::clock::wall;
 use crate::error::{Code, RefreshError};
 use crate::options::Source;
-use crate::page::wall;
 use crate::timeout;
 use refresh_core::{js_number, Millis};
 

@@ -25,6 +25,8 @@
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 #[cfg(target_arch = "wasm32")]
+mod clock;
+#[cfg(target_arch = "wasm32")]
 mod cross_tab;
 #[cfg(target_arch = "wasm32")]
 mod debug_log;

@@ -8,6 +8,7 @@ use std::cell::Cell;
 
 use web_sys::{Document, Navigator, Performance};
 
+use crate::clock::wall;
 use crate::embed;
 use crate::options::Source;
 use refresh_core::io::Senses;
@@ -103,8 +104,4 @@ fn gone(sources: &[Source]) -> Vec<usize> {
         }
     }
     gone
-}
-
-pub fn wall() -> Millis {
-    js_sys::Date::now() as Millis
 }
