@@ -4,7 +4,8 @@
 // error, the package reads no browser global and nothing compiles or instantiates WebAssembly.
 // Two checks that the traps catch what they are for: the main entry's browser build (the one
 // bundlers take, which instantiates its .wasm on import), loaded with Node's
-// --experimental-wasm-modules, and a module that reads `window` on import.
+// --experimental-wasm-modules, and a module that reads `window` on import. And edge runtimes,
+// which resolve with `edge-light` but not `node`: esbuild resolving that way gets the server build.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -103,4 +104,27 @@ test("the traps catch it: a module of the package reading `window` and `document
   } finally {
     rmSync(bad);
   }
+});
+
+test("edge runtimes (the `edge-light` condition, without `node`) get the server build of `.` and `./react` too", async () => {
+  const { build } = await import("esbuild");
+  /** `specifier` bundled as a bundler with only `conditions` would: the modules it pulls in. */
+  const bundle = async (specifier, conditions) => {
+    const result = await build({
+      stdin: { contents: `export * from "${specifier}";`, resolveDir: dir, loader: "js" },
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "esm",
+      platform: "neutral",
+      conditions,
+      external: ["react", "*.wasm"],
+      logLevel: "silent",
+    });
+    return Object.keys(result.metafile.inputs).map((p) => p.replace(/^.*node_modules\/powerbi-token-refresh\//, ""));
+  };
+  assert.deepEqual(await bundle(pkg.name, ["edge-light"]), ["server/index.js", "<stdin>"]);
+  assert.ok((await bundle(`${pkg.name}/react`, ["edge-light"])).includes("server/index.js"));
+  // The same bundler in a browser gets the glue: the condition is what makes the difference.
+  assert.ok((await bundle(pkg.name, ["browser"])).includes("powerbi_token_refresh_bg.js"));
 });
