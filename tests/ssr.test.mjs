@@ -2,6 +2,7 @@
 // (whatever entries it has: the list is read, not written here) imported in Node from an
 // installed copy, each in a process of its own with tests/support/ssr-probe.mjs's traps: no
 // error, the package reads no browser global and nothing compiles or instantiates WebAssembly.
+// The React hook rendered by react-dom/server: idle, no refresher constructed.
 // Two checks that the traps catch what they are for: the main entry's browser build (the one
 // bundlers take, which instantiates its .wasm on import), loaded with Node's
 // --experimental-wasm-modules, and a module that reads `window` on import. And edge runtimes,
@@ -12,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
 
 // The conditions Node resolves `exports` with, for an `import`.
@@ -85,6 +87,28 @@ test("the server build of the main entry exports what the browser build does; it
   assert.deepEqual(Object.keys(server).sort(), [...new Set(names)].sort());
   assert.throws(() => new server.TokenRefresher({ embed: {} }), /runs in the browser only/);
   assert.equal(server.TokenRefresher.startedCount(), 0);
+});
+
+test("useTokenRefresher renders on the server (react-dom/server): idle, nothing constructed", async () => {
+  linkWorkspaceModules(dir, ["react-dom"]);
+  // A module of the app's, so the package resolves from its node_modules as Node resolves it.
+  writeFileSync(
+    join(dir, "render.mjs"),
+    `import { createElement } from "react";
+import { renderToString } from "react-dom/server";
+import { useTokenRefresher } from "powerbi-token-refresh/react";
+import { TokenRefresher } from "powerbi-token-refresh";
+function Status() {
+  const { lastEvent, status, loadError, refreshNow } = useTokenRefresher({ fake: "embed" }, { getNewAccessToken: () => "never" });
+  return createElement("p", null, JSON.stringify({ lastEvent, status, loadError, refreshNow: typeof refreshNow }));
+}
+export const html = renderToString(createElement(Status));
+export const started = TokenRefresher.startedCount();
+`,
+  );
+  const { html, started } = await import(pathToFileURL(join(dir, "render.mjs")).href);
+  assert.equal(html, "<p>{&quot;lastEvent&quot;:null,&quot;status&quot;:null,&quot;loadError&quot;:null,&quot;refreshNow&quot;:&quot;function&quot;}</p>");
+  assert.equal(started, 0);
 });
 
 test("the traps catch it: the browser build instantiating its .wasm on import", () => {
