@@ -4,6 +4,7 @@
 //      in glue only) the web glue is pointed at the one .wasm at the package root;
 //   2. makes the generated types compile without `esnext` in `lib` (see fixDispose);
 //   3. adds the React hook (js/react/ -> pkg/react/), for `./react` and `./web/react`;
+//   3b. adds the server build of the main entry (js/server/ -> pkg/server/), for server rendering;
 //   4. rewrites pkg/package.json, which wasm-pack generates from Cargo.toml with no `exports`;
 //   5. minifies the JS glue (scripts/glue-minify.mjs says how).
 // Usage: node scripts/package-json.mjs <pkg dir> <web build dir>
@@ -115,6 +116,21 @@ for (const f of ["index.js", "index.d.ts", "web.js", "web.d.ts", "hook.js", "hoo
   if (!reactFiles.includes(f)) throw new Error(`js/react/${f} is missing`);
 }
 
+// --- the server build -----------------------------------------------------------------------------
+
+// What `.` and `./react` resolve to on a server (the SERVER conditions below): the same names,
+// nothing instantiated on import (js/server/index.js says why). Hand-written, shipped as is.
+const SERVER = ["node", "edge-light"];
+const SERVER_SRC = join(REPO, "js", "server");
+const outServer = join(pkgDir, "server");
+rmSync(outServer, { recursive: true, force: true });
+mkdirSync(outServer);
+const serverFiles = readdirSync(SERVER_SRC).filter((f) => f.endsWith(".js")).sort();
+for (const f of serverFiles) copyFileSync(join(SERVER_SRC, f), join(outServer, f));
+if (!serverFiles.includes("index.js") || !reactFiles.includes("server.js")) throw new Error("js/server/index.js or js/react/server.js is missing");
+/** `file` under each server condition: listed before `default`, which a server never reaches. */
+const onServer = (file) => Object.fromEntries(SERVER.map((condition) => [condition, file]));
+
 // --- the changelog ------------------------------------------------------------------------------
 
 // npm ships README and LICENSE whatever `files` says, but not a changelog.
@@ -152,11 +168,12 @@ const pkg = {
   types: `${NAME}.d.ts`,
   exports: {
     // Bundlers with wasm ESM integration (webpack 5 `asyncWebAssembly`, vite-plugin-wasm).
-    ".": { types: `./${NAME}.d.ts`, default: `./${NAME}.js` },
+    // On a server (Node, Next.js server rendering, Vite SSR): the server build, which loads no .wasm.
+    ".": { types: `./${NAME}.d.ts`, ...onServer("./server/index.js"), default: `./${NAME}.js` },
     // Everything else (plain <script type="module">, Vite without plugins): `await init()` first.
     "./web": { types: `./web/${NAME}.d.ts`, default: `./web/${NAME}.js` },
     // useTokenRefresher for React apps, on the main entry and on the web entry.
-    "./react": { types: "./react/index.d.ts", default: "./react/index.js" },
+    "./react": { types: "./react/index.d.ts", ...onServer("./react/server.js"), default: "./react/index.js" },
     "./web/react": { types: "./react/web.d.ts", default: "./react/web.js" },
     // So an app can hand the .wasm's URL to init(), e.g. Vite's `…/${WASM}?url`.
     [`./${WASM}`]: `./${WASM}`,
@@ -169,6 +186,7 @@ const pkg = {
     `${NAME}.d.ts`,
     ...webFiles,
     ...reactFiles.map((f) => `react/${f}`),
+    ...serverFiles.map((f) => `server/${f}`),
     "CHANGELOG.md",
     ...(hasSnippets ? ["snippets/"] : []),
   ],

@@ -65,4 +65,7 @@ TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/demo.t
 say "React 19 app (powerbi-client-react, StrictMode; Vite and webpack): WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/react-app.test.mjs
 
+say "Next.js 16 app (App Router; Turbopack and webpack builds from the Chromium run): WebKit (W3C WebDriver)"
+TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/next-app.test.mjs
+
 say "WebKit suites took $((SECONDS - started)) s"

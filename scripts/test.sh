@@ -46,6 +46,11 @@ say "TypeScript types (tsc --strict on the installed tarball: main, web, react)"
 node --test tests/types.test.mjs
 # --- end of the types block ----------------------------------------------------------------------
 
+# --- server rendering (issue 19): every entry of the tarball imported in Node ---------------------
+say "server rendering: every entry imports in Node with no browser global and no WebAssembly"
+node --test tests/ssr.test.mjs
+# --- end of the server rendering block -------------------------------------------------------------
+
 # The test server's COOP/COEP headers would block the cross-origin frames some tests use.
 export WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION=1
 # The soak (tests/browser/soak.rs: thousands of refreshes, and hundreds that each wait out the
@@ -82,6 +87,12 @@ node --test tests/examples.test.mjs
 say "React 19 app: useTokenRefresher with powerbi-client-react in StrictMode, Vite and webpack (headless Chromium)"
 node --test tests/react-app.test.mjs
 # --- end of the React block ----------------------------------------------------------------------
+# --- Next.js 16 App Router (issue 19) -------------------------------------------------------------
+# Built once per bundler (Turbopack, webpack) under target/next-app/, reused by the WebKit run;
+# server rendering checked on `next start`, the stand-in's token kept fresh in the browser.
+say "Next.js 16 app: App Router, powerbi-client-react client-only, Turbopack and webpack (headless Chromium)"
+node --test tests/next-app.test.mjs
+# --- end of the Next.js block --------------------------------------------------------------------
 say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"
 node --test tests/real-demo.test.mjs
 

@@ -33,7 +33,9 @@ test("the tarball holds the package's files and nothing else", () => {
     "react/hook.js",
     "react/index.d.ts",
     "react/index.js",
+    "react/server.js",
     "react/web.d.ts",
+    "server/index.js",
     "react/web.js",
     `web/${NAME}.d.ts`,
     `web/${NAME}.js`,
@@ -60,6 +62,13 @@ test("package.json: name, version, exports with types first, main/module/types",
   }
   assert.equal(pkg.exports["./react"].types, "./react/index.d.ts");
   assert.equal(pkg.exports["./web/react"].types, "./react/web.d.ts");
+  // On a server (Node, Next.js server rendering, the edge runtime) `.` and `./react` are the
+  // server build, which loads no .wasm (tests/ssr.test.mjs imports it); `default` comes last.
+  for (const [key, server] of [[".", "./server/index.js"], ["./react", "./react/server.js"]]) {
+    assert.equal(pkg.exports[key].node, server, `${key}: node`);
+    assert.equal(pkg.exports[key]["edge-light"], server, `${key}: edge-light`);
+    assert.equal(Object.keys(pkg.exports[key]).at(-1), "default", `${key}: default last`);
+  }
   for (const field of ["main", "module", "types"]) assert.ok(files.includes(pkg[field]), `${field}: ${pkg[field]}`);
   assert.equal(pkg.types, `${NAME}.d.ts`);
 });
@@ -71,10 +80,10 @@ test("package.json: react is an optional peer dependency, nothing else is a depe
   assert.equal(pkg.scripts, undefined, "no install or lifecycle scripts");
 });
 
-test("package.json: sideEffects names only the main entry's module (and no React file)", () => {
+test("package.json: sideEffects names only the main entry's module (and no React or server file)", () => {
   assert.ok(Array.isArray(pkg.sideEffects));
   assert.ok(pkg.sideEffects.includes(`./${NAME}.js`));
-  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|web\//, pattern);
+  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|web\/|server/, pattern);
 });
 
 /** The modules a file imports, by specifier (static `import … from` / `import "…"` and `export … from`). */
@@ -110,6 +119,11 @@ test("the main and web entries need no React; the React entries import react and
   const web = reach("react/web.js");
   assert.deepEqual(web.bare, ["react"]);
   assert.ok(web.modules.includes(`web/${NAME}.js`) && !web.modules.includes(`${NAME}.js`), "./web/react uses the web entry");
+  // The server build reaches no glue and no .wasm.
+  assert.deepEqual(reach("server/index.js"), { modules: ["server/index.js"], bare: [] });
+  const server = reach("react/server.js");
+  assert.deepEqual(server.bare, ["react"]);
+  assert.deepEqual(server.modules.sort(), ["react/hook.js", "react/server.js", "server/index.js"]);
 });
 
 test("CHANGELOG.md says what this version holds", () => {

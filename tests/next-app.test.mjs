@@ -1,0 +1,278 @@
+// The hook in a Next.js 16 App Router app (tests/next-app) as people build them: a 'use client'
+// component with useTokenRefresher beside powerbi-client-react's PowerBIEmbed loaded client-only
+// (next/dynamic, ssr: false), the package installed from its tarball. Built once per bundler,
+// Turbopack (`next build`) and webpack (`next build --webpack`, with the README's config), both
+// builds cached under target/next-app/ (keyed on the tarball, the app's sources and Next's
+// version) so the WebKit run reuses Chromium's. Each build is served by `next start`; for each
+// entry, `/` (main: `powerbi-token-refresh/react`) and `/web` (`powerbi-token-refresh/web/react`):
+// the page is rendered on the server at the request (200, the hook's idle status in the HTML, the
+// server build of the package in the server's output, nothing on the server's log), then in the
+// browser the stand-in of the Power BI service (tests/standin) receives each new token before the
+// old one expires, one provider call per token. Chromium, or WebKit with TEST_BROWSER=webkit under
+// scripts/webkit/with-driver.mjs (see tests/support/tabs.mjs).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { fork, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { freePort, sleep } from "../scripts/demo-server.mjs";
+import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
+import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
+
+const LIFETIME_MS = 6000; // each token's life
+const MARGIN_MS = 2000; // refresh this long before expiry: one provider call every 4 s
+const CALLS = 3; // provider calls to watch on each page
+const SOURCES = join(ROOT, "tests", "next-app");
+const CACHE = join(ROOT, "target", "next-app");
+const NEXT_BIN = join(ROOT, "node_modules", "next", "dist", "bin", "next");
+const BUNDLERS = { turbopack: [], webpack: ["--webpack"] };
+const PAGES = [
+  { path: "/", entry: "main" },
+  { path: "/web", entry: "web" },
+];
+
+// No telemetry, nothing from the internet; the app's node_modules link to the workspace's.
+const ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PBI_WORKSPACE_ROOT: ROOT };
+delete ENV.NODE_ENV; // `next build` and `next start` set it themselves
+
+let dir;
+let standin;
+let browser;
+
+/** Every file of the app's sources, sorted, for the cache key. */
+function sourceFiles(from = SOURCES) {
+  return readdirSync(from)
+    .flatMap((name) => {
+      const path = join(from, name);
+      if (/^(node_modules|\.next.*)$/.test(name)) return [];
+      return statSync(path).isDirectory() ? sourceFiles(path) : [path];
+    })
+    .sort();
+}
+
+/** The app's folder under target/next-app/<key>, copied and installed unless already there. */
+function appDir(tarballPath) {
+  const hash = createHash("sha256");
+  hash.update(readFileSync(tarballPath));
+  for (const file of sourceFiles()) hash.update(`${relative(SOURCES, file)}\0`).update(readFileSync(file));
+  hash.update(JSON.parse(readFileSync(join(ROOT, "node_modules", "next", "package.json"), "utf8")).version);
+  const at = join(CACHE, hash.digest("hex").slice(0, 16));
+  if (existsSync(join(at, ".installed"))) return at;
+  rmSync(CACHE, { recursive: true, force: true }); // older keys: nothing will use them again
+  mkdirSync(CACHE, { recursive: true });
+  cpSync(SOURCES, at, { recursive: true, filter: (from) => !/[\\/](node_modules|\.next[^\\/]*)([\\/]|$)/.test(relative(SOURCES, from)) });
+  installTarball(tarballPath, at);
+  linkWorkspaceModules(at, ["next", "react", "react-dom", "powerbi-client", "powerbi-client-react"]);
+  writeFileSync(join(at, ".installed"), "");
+  return at;
+}
+
+/** Runs `node <next> ...args` in the app; resolves with its output, rejects on a failure. */
+function next(args, env, timeoutMs = 240_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [NEXT_BIN, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`next ${args.join(" ")} failed (${signal ?? code}):\n${output}`));
+    });
+  });
+}
+
+/** The build of `bundler`, made once per cache key; says how long it took (or that it was cached). */
+async function build(bundler) {
+  const distDir = `.next-${bundler}`;
+  if (existsSync(join(dir, distDir, "BUILD_ID"))) return { distDir, took: null };
+  rmSync(join(dir, distDir), { recursive: true, force: true });
+  const started = Date.now();
+  const output = await next(["build", ...BUNDLERS[bundler]], { ...ENV, NEXT_DIST_DIR: distDir });
+  const took = Date.now() - started;
+  // The README's recipe builds clean: no warning (webpack's async/await one, a lockfile one, …).
+  assert.doesNotMatch(output, /⚠|warn/i, `next build (${bundler}) warned:\n${output}`);
+  assert.match(output, /ƒ \/web\b/, "`/web` is rendered on demand");
+  return { distDir, took };
+}
+
+/** `next start` on the build in `distDir`, on 127.0.0.1 and a free port; its output kept in `log`. */
+async function start(distDir) {
+  const port = await freePort();
+  const env = { ...ENV, NEXT_DIST_DIR: distDir, ...(NEEDS_PROBLEM_COLLECTOR && { PBI_HEAD_HTML: PROBLEM_COLLECTOR }) };
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const server = { child, url: `http://127.0.0.1:${port}`, log: "" };
+  child.stdout.on("data", (d) => (server.log += d));
+  child.stderr.on("data", (d) => (server.log += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${server.log}`);
+    if (/Ready in/.test(server.log)) return server;
+    if (Date.now() > deadline) throw new Error(`next start did not get ready:\n${server.log}`);
+    await sleep(50);
+  }
+}
+
+function stop(server) {
+  if (server.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.child.once("exit", resolve);
+    server.child.kill("SIGTERM");
+  });
+}
+
+/** Starts tests/standin/server.mjs on `port`; resolves once it listens. */
+function startStandin(port) {
+  const child = fork(join(ROOT, "tests", "standin", "server.mjs"), [], {
+    env: { ...process.env, STANDIN_PORT: String(port) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`the stand-in exited (code ${code}) before listening`)));
+    child.on("message", (m) => m?.listening && resolve(child));
+  });
+}
+
+before(async () => {
+  dir = appDir(tarball());
+  const port = await freePort();
+  standin = await startStandin(port);
+  standin.port = port;
+  browser = await launchTabs({
+    chromiumArgs: [
+      "--ignore-certificate-errors", // the stand-in's throwaway certificate
+      "--host-resolver-rules=MAP fake.powerbi.com 127.0.0.1",
+      // Timers in a headless page must run on time for token lifetimes of seconds.
+      "--disable-background-timer-throttling",
+      "--disable-renderer-backgrounding",
+      "--disable-backgrounding-occluded-windows",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  if (standin && standin.exitCode === null) {
+    standin.disconnect();
+    standin.kill("SIGTERM");
+  }
+});
+
+/** The number a token minted by the app carries in its payload (tokens are never printed). */
+function tokenNumber(token) {
+  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).n;
+}
+
+/** The stand-in iframe's log (tests/standin/embed.js `log`), asked through the page. */
+function standinLog(page) {
+  return page.evaluate(() => {
+    const frame = document.querySelector(".report iframe");
+    if (!frame) throw new Error("no report iframe");
+    const id = `log-${Math.random()}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the stand-in did not answer")), 5000);
+      addEventListener("message", function onReply(event) {
+        if (event.data?.standin !== "log" || !event.data.reply || event.data.id !== id) return;
+        removeEventListener("message", onReply);
+        clearTimeout(timer);
+        resolve(event.data);
+      });
+      frame.contentWindow.postMessage({ standin: "log", id }, "*");
+    });
+  });
+}
+
+/** One page: rendered on the server, then kept fresh in the browser. Returns the margins left. */
+async function scenario(server, { path, entry }) {
+  const query = `?standin=${encodeURIComponent(`https://fake.powerbi.com:${standin.port}`)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`;
+  const url = `${server.url}${path}${query}`;
+
+  // --- the server render ------------------------------------------------------------------------
+  const response = await fetch(url);
+  const html = await response.text();
+  assert.equal(response.status, 200, `${path}: server render status`);
+  assert.ok(html.includes(`<h1>Next.js app (<!-- -->${entry}<!-- --> entry)</h1>`), `${path}: rendered on the server`);
+  assert.ok(html.includes('<p id="status" role="status">refresher idle · '), `${path}: the hook rendered (idle) on the server`);
+  assert.ok(!html.includes("<iframe"), `${path}: no report on the server (PowerBIEmbed is client-only)`);
+
+  // --- in the browser ---------------------------------------------------------------------------
+  const page = await browser.open(url, { allowHosts: ["127.0.0.1", "fake.powerbi.com"] });
+  try {
+    await page.waitFor("the app to hydrate", () => window.app?.record.hydrated, 30_000);
+    assert.equal(await page.evaluate(() => window.app.entry), entry, "the page runs on the entry under test");
+    await page.waitFor(`${CALLS} provider calls`, (n) => window.app.record.providerCalls.length >= n, CALLS * LIFETIME_MS + 20_000, CALLS);
+    const record = await page.evaluate(() => structuredClone(window.app.record));
+    assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
+    assert.equal(record.embeds, 1, "powerbi-client-react embedded once");
+    assert.match(await page.evaluate(() => document.getElementById("status").textContent), /^refresher running · refreshed: /);
+
+    const log = await standinLog(page);
+    const calls = record.providerCalls;
+    assert.equal(log.dead, false, "the stand-in embed died of an expired token");
+    assert.deepEqual(log.expiries, [], "no token expired in the stand-in");
+    assert.equal(log.loads.length, 1, "loaded once");
+    const received = log.tokens.map((t) => ({ n: tokenNumber(t.token), at: t.at, exp: t.exp, outcome: t.outcome }));
+    // Calls made after the log was read have not reached it yet.
+    assert.deepEqual(received.map((t) => t.n), calls.slice(0, received.length).map((c) => c.n), "the stand-in received each provider token once, in order");
+    assert.ok(received.length >= CALLS - 1, `the stand-in received ${received.length} tokens`);
+    assert.ok(received.every((t) => t.outcome === "accept"), "every token accepted");
+    let previous = { exp: log.loadRequests[0].exp, n: tokenNumber(log.loadRequests[0].token) };
+    const margins = [];
+    for (const t of received) {
+      assert.ok(t.at < previous.exp, `token ${t.n} arrived ${t.at - previous.exp} ms after token ${previous.n} expired`);
+      margins.push(previous.exp - t.at);
+      previous = t;
+    }
+    for (let i = 1; i < calls.length; i++) {
+      const gap = calls[i].at - calls[i - 1].at;
+      assert.ok(gap > LIFETIME_MS - MARGIN_MS - 1000, `provider calls ${gap} ms apart: more than one per token`);
+    }
+    assert.deepEqual(record.events.filter((e) => e.type !== "refreshed"), [], "only refreshed events");
+
+    const errors = (await page.problems()).filter((p) => p.level !== "warning").map((p) => p.text);
+    assert.deepEqual(errors, [], "no errors on the page (hydration included)");
+    assert.deepEqual(await page.outside(), [], "nothing left 127.0.0.1 and the stand-in");
+    return margins;
+  } finally {
+    await page.close();
+  }
+}
+
+/** Whether any file of the server output holds `text`. */
+function serverOutputHas(distDir, text) {
+  const walk = (at) =>
+    readdirSync(at, { withFileTypes: true }).some((d) =>
+      d.isDirectory() ? walk(join(at, d.name)) : d.name.endsWith(".js") && readFileSync(join(at, d.name), "utf8").includes(text),
+    );
+  return walk(join(dir, distDir, "server"));
+}
+
+for (const bundler of Object.keys(BUNDLERS)) {
+  test(`${ENGINE}: Next.js 16 App Router, ${bundler}: builds, renders on the server, keeps the stand-in's token fresh (main and web entries)`, { timeout: 300_000 }, async (t) => {
+    const { distDir, took } = await build(bundler);
+    t.diagnostic(took === null ? `${bundler}: build cached` : `${bundler}: next build took ${(took / 1000).toFixed(1)} s`);
+    // Server rendering took the package's server build (the `node` export condition): its
+    // TokenRefresher's message is in the server's output, so no .wasm was loaded there.
+    assert.ok(serverOutputHas(distDir, "runs in the browser only"), "the server output holds the package's server build");
+
+    const server = await start(distDir);
+    const started = Date.now();
+    try {
+      for (const page of PAGES) {
+        const margins = await scenario(server, page);
+        t.diagnostic(`${browser.name}, ${page.path} (${page.entry} entry): new token arrived ${Math.min(...margins)}–${Math.max(...margins)} ms before the old expired`);
+      }
+    } finally {
+      await stop(server);
+    }
+    // Next prints server errors (a failed render, an unhandled rejection) on its own output.
+    assert.doesNotMatch(server.log, /⨯|error|unhandled|self is not defined|window is not defined/i, `the server logged:\n${server.log}`);
+    t.diagnostic(`${bundler}: served and checked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+}
