@@ -65,4 +65,7 @@ TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/demo.t
 say "React 19 app (powerbi-client-react, StrictMode; Vite and webpack): WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/react-app.test.mjs
 
+say "Angular app (powerbi-client-angular, with and without zone.js; the Chromium run's build): WebKit (W3C WebDriver)"
+TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/angular-app.test.mjs
+
 say "WebKit suites took $((SECONDS - started)) s"
