@@ -8,7 +8,8 @@
 // under scripts/webkit/with-driver.mjs: see tests/support/tabs.mjs). Checks, in each mode: one
 // refresher; the stand-in receives each new token before the old one expires; the provider is
 // called once per token lifetime; switching to another report moves the refresher to its embed;
-// destroying the component stops every call; creating it again starts exactly one refresher.
+// destroying the component stops every call; creating it again starts exactly one refresher;
+// options the refresher rejects reach Angular's ErrorHandler, not the page.
 // The build is cached under target/angular-app/, keyed on the tarball and the app's sources, so
 // the WebKit run reuses Chromium's.
 import { after, before, test } from "node:test";
@@ -24,6 +25,7 @@ import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "
 
 const LIFETIME_MS = 5000; // each token's life
 const MARGIN_MS = 2000; // refresh this long before expiry: one provider call every 3 s
+const CHECK_INTERVAL_MS = 500; // the app's checkIntervalMs (tests/angular-app/src/app/backend.ts)
 const WAIT_MS = 20_000;
 const APP = join(ROOT, "tests", "angular-app");
 const MODULES = [
@@ -246,17 +248,48 @@ async function scenario(zone) {
   assert.deepEqual(errors, [], `${label}: no errors on the page`);
   assert.deepEqual(await page.outside(), [], `${label}: nothing left 127.0.0.1 and the stand-in`);
   const done = await record(page);
+  const elapsed = await page.evaluate(() => Date.now() - window.app.record.bootedAt);
+  if (zone) {
+    // The refresher's checks run outside Angular's zone: with zone.js, change detection follows
+    // what happened (events, provider calls, the stand-in's messages), not every check.
+    const checks = Math.floor(elapsed / CHECK_INTERVAL_MS);
+    assert.ok(done.renders < checks, `zone.js: ${done.renders} renders for ${checks} checks: the checks run change detection`);
+  }
   await page.close();
-  return { label, runningAfterClick, calls: done.providerCalls.length, renders: done.renders, margins };
+  return { label, runningAfterClick, calls: done.providerCalls.length, renders: done.renders, seconds: elapsed / 1000, margins };
+}
+
+/** Options the refresher rejects: the TypeError goes to Angular's ErrorHandler, the page lives on. */
+async function badOptions() {
+  const standinUrl = `https://fake.powerbi.com:${standin.port}`;
+  const page = await browser.open(`${server.url}/?standin=${encodeURIComponent(standinUrl)}&badOptions=1`, {
+    allowHosts: ["127.0.0.1", "fake.powerbi.com"],
+  });
+  await page.waitFor("bad options: the app", () => window.app?.ready, 30_000);
+  // The embed exists (the report's iframe), so the refresher was tried and refused.
+  await page.waitFor("bad options: the report", () => document.querySelector(".report iframe"), 15_000);
+  // Started after init() resolves: thrown there, it would be an unhandled rejection.
+  let problems = [];
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(100)) {
+    problems = (await page.problems()).filter((p) => p.level !== "warning");
+    if (problems.some((p) => /TypeError/.test(p.text))) break;
+  }
+  await sleep(200); // anything thrown beside it
+  problems = (await page.problems()).filter((p) => p.level !== "warning");
+  assert.equal(problems.filter((p) => p.level === "uncaught").length, 0, `bad options: nothing thrown into the page: ${JSON.stringify(problems)}`);
+  assert.ok(problems.some((p) => p.level === "error" && /TypeError/.test(p.text)), "bad options: the TypeError reached Angular's ErrorHandler (console.error)");
+  assert.equal(await running(page), 0, "bad options: no refresher runs");
+  assert.match(await page.evaluate(() => document.getElementById("status").textContent), /^refresher stopped · waiting/);
+  await page.close();
 }
 
 test(`${ENGINE}: ng build (application builder), powerbi-client-angular, with and without zone.js: one refresher, one provider call per token, follows a switched embed, stops on destroy`, { timeout: 120_000 }, async (t) => {
   t.diagnostic(built.cached ? `ng build: reused ${relative(ROOT, built.dir)}` : `ng build: ${built.seconds.toFixed(1)} s`);
-  const results = await Promise.all([scenario(false), scenario(true)]);
+  const [results] = await Promise.all([Promise.all([scenario(false), scenario(true)]), badOptions()]);
   for (const r of results) {
     t.diagnostic(
       `${browser.name}, ${r.label}: ${r.calls} provider calls; new token arrived ${Math.min(...r.margins)}–${Math.max(...r.margins)} ms ` +
-        `before the old expired; ${r.renders} renders; refreshers running a task after destroy: ${r.runningAfterClick}`,
+        `before the old expired; ${r.renders} renders in ${r.seconds.toFixed(0)} s; refreshers running a task after destroy: ${r.runningAfterClick}`,
     );
   }
 });

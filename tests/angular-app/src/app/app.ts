@@ -7,7 +7,7 @@ import { Component, NgZone, afterEveryRender, computed, effect, input, signal, v
 import { PowerBIEmbedModule, PowerBIReportEmbedComponent } from 'powerbi-client-angular';
 import { TokenRefresher } from 'powerbi-token-refresh/web';
 import { injectTokenRefresher } from 'powerbi-token-refresh/angular';
-import { MARGIN_MS, type Which, embedConfig, mint, record } from './backend';
+import { BAD_OPTIONS, CHECK_INTERVAL_MS, MARGIN_MS, type Which, embedConfig, mint, record } from './backend';
 
 /** The report and its token's state. */
 @Component({
@@ -31,7 +31,7 @@ export class Report {
 
   protected readonly token = injectTokenRefresher(() => this.component()?.getReport(), {
     minutesBeforeExpiration: MARGIN_MS / 60_000,
-    checkIntervalMs: 500,
+    checkIntervalMs: BAD_OPTIONS ? -1 : CHECK_INTERVAL_MS,
     minRefreshGapMs: 1000,
     getNewAccessToken: async ({ signal }) => {
       const at = Date.now();
@@ -78,6 +78,7 @@ export class App {
 
   constructor() {
     record.inAngularZone = NgZone.isInAngularZone();
+    record.bootedAt = Date.now();
     afterEveryRender(() => (record.renders += 1));
     (window as any).app = { record, startedCount: () => TokenRefresher.startedCount(), ready: true };
   }

@@ -7,6 +7,9 @@ const params = new URLSearchParams(location.search);
 const STANDIN = params.get('standin') ?? 'https://fake.powerbi.com:8443';
 export const LIFETIME_MS = Number(params.get('lifetime') ?? 6000);
 export const MARGIN_MS = Number(params.get('margin') ?? 2000);
+export const CHECK_INTERVAL_MS = 500;
+/** ?badOptions=1: options the refresher rejects (a negative interval), to see where the error goes. */
+export const BAD_OPTIONS = params.has('badOptions');
 const GROUP_ID = 'a7c3e1f5-2b4d-4f6a-8c9e-0d1b3a5c7e20';
 export const REPORTS = { a: '5b2a9d6e-1c4f-4e8a-9b7d-3f6e2a1c0d93', b: '0c4e6a8b-3d5f-4a7c-9e1b-2f4d6a8c0e31' };
 export type Which = keyof typeof REPORTS;
@@ -15,6 +18,7 @@ export const record = {
   providerCalls: [] as { n: number; at: number; exp: number; report: Which }[],
   events: [] as { type: string; at: number }[],
   renders: 0,
+  bootedAt: 0,
   inAngularZone: null as boolean | null,
 };
 
