@@ -64,6 +64,7 @@ export function makeInjectTokenRefresher(TokenRefresher, ready) {
         zone.runOutsideAngular(() => refresher.start());
         running = refresher;
         status.set(refresher.status);
+        loadError.set(null); // a load that failed for an earlier embed was tried again
       } catch (error) {
         errors.handleError(error); // a TypeError from bad options: Angular's handler, not the page
       }
