@@ -9,7 +9,8 @@
 // refresher; the stand-in receives each new token before the old one expires; the provider is
 // called once per token lifetime; switching to another report moves the refresher to its embed;
 // destroying the component stops every call; creating it again starts exactly one refresher;
-// options the refresher rejects reach Angular's ErrorHandler, not the page.
+// refreshNow() refreshes at once; options the refresher rejects reach Angular's ErrorHandler, not
+// the page.
 // The build is cached under target/angular-app/, keyed on the tarball and the app's sources, so
 // the WebKit run reuses Chromium's.
 import { after, before, test } from "node:test";
@@ -244,6 +245,13 @@ async function scenario(zone) {
   margins.push(...checkOneEmbed(await standinLog(page), third, `${label}, re-created`));
   assert.equal(await page.evaluate(() => window.app.maxStarted), 1, `${label}: never more than one refresher at a time`);
 
+  // --- refreshNow(): one more call, its token in the stand-in -----------------------------------
+  const before = (await record(page)).providerCalls.length;
+  assert.equal(await page.evaluate(() => window.app.refreshNow()), true, `${label}: refreshNow() resolved true`);
+  const manual = (await record(page)).providerCalls.slice(before);
+  assert.deepEqual(manual.map((c) => c.reason), ["manual"], `${label}: refreshNow() called the provider once`);
+  assert.equal(tokenNumber((await standinLog(page)).tokens.at(-1).token), manual[0].n, `${label}: the stand-in got refreshNow()'s token`);
+
   const errors = (await page.problems()).filter((p) => p.level !== "warning").map((p) => p.text);
   assert.deepEqual(errors, [], `${label}: no errors on the page`);
   assert.deepEqual(await page.outside(), [], `${label}: nothing left 127.0.0.1 and the stand-in`);
@@ -279,11 +287,12 @@ async function badOptions() {
   assert.equal(problems.filter((p) => p.level === "uncaught").length, 0, `bad options: nothing thrown into the page: ${JSON.stringify(problems)}`);
   assert.ok(problems.some((p) => p.level === "error" && /TypeError/.test(p.text)), "bad options: the TypeError reached Angular's ErrorHandler (console.error)");
   assert.equal(await running(page), 0, "bad options: no refresher runs");
+  assert.equal(await page.evaluate(() => window.app.refreshNow()), false, "bad options: refreshNow() resolved false");
   assert.match(await page.evaluate(() => document.getElementById("status").textContent), /^refresher stopped · waiting/);
   await page.close();
 }
 
-test(`${ENGINE}: ng build (application builder), powerbi-client-angular, with and without zone.js: one refresher, one provider call per token, follows a switched embed, stops on destroy`, { timeout: 120_000 }, async (t) => {
+test(`${ENGINE}: ng build (application builder), powerbi-client-angular, with and without zone.js: one refresher, one provider call per token, follows a switched embed, stops on destroy, refreshNow, bad options`, { timeout: 120_000 }, async (t) => {
   t.diagnostic(built.cached ? `ng build: reused ${relative(ROOT, built.dir)}` : `ng build: ${built.seconds.toFixed(1)} s`);
   const [results] = await Promise.all([Promise.all([scenario(false), scenario(true)]), badOptions()]);
   for (const r of results) {

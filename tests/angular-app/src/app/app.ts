@@ -33,13 +33,13 @@ export class Report {
     minutesBeforeExpiration: MARGIN_MS / 60_000,
     checkIntervalMs: BAD_OPTIONS ? -1 : CHECK_INTERVAL_MS,
     minRefreshGapMs: 1000,
-    getNewAccessToken: async ({ signal }) => {
+    getNewAccessToken: async ({ reason, signal }) => {
       const at = Date.now();
       const report = this.which();
       await new Promise((resolve) => setTimeout(resolve, 50)); // the backend's round trip
       signal.throwIfAborted();
       const answer = mint();
-      record.providerCalls.push({ n: answer.n, at, exp: answer.exp, report });
+      record.providerCalls.push({ n: answer.n, at, exp: answer.exp, report, reason });
       return { token: answer.token, expiration: answer.expiration };
     },
   });
@@ -53,6 +53,7 @@ export class Report {
   });
 
   constructor() {
+    (window as any).app.refreshNow = () => this.token.refreshNow();
     effect(() => {
       const event = this.token.lastEvent();
       if (event) record.events.push({ type: event.type, at: Date.now() });

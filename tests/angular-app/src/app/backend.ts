@@ -15,7 +15,7 @@ export const REPORTS = { a: '5b2a9d6e-1c4f-4e8a-9b7d-3f6e2a1c0d93', b: '0c4e6a8b
 export type Which = keyof typeof REPORTS;
 
 export const record = {
-  providerCalls: [] as { n: number; at: number; exp: number; report: Which }[],
+  providerCalls: [] as { n: number; at: number; exp: number; report: Which; reason: string }[],
   events: [] as { type: string; at: number }[],
   renders: 0,
   bootedAt: 0,
