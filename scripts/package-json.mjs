@@ -5,6 +5,7 @@
 //   2. makes the generated types compile without `esnext` in `lib` (see fixDispose);
 //   3. adds the React hook (js/react/ -> pkg/react/), for `./react` and `./web/react`;
 //   3b. adds the server build of the main entry (js/server/ -> pkg/server/), for server rendering;
+//   3c. adds injectTokenRefresher (js/angular/ -> pkg/angular/), for `./angular`;
 //   4. rewrites pkg/package.json, which wasm-pack generates from Cargo.toml with no `exports`;
 //   5. minifies the JS glue (scripts/glue-minify.mjs says how).
 // Usage: node scripts/package-json.mjs <pkg dir> <web build dir>
@@ -130,6 +131,18 @@ for (const f of serverFiles) copyFileSync(join(SERVER_SRC, f), join(outServer, f
 if (!serverFiles.includes("index.js") || !reactFiles.includes("server.js")) throw new Error("js/server/index.js or js/react/server.js is missing");
 /** `file` under each server condition: listed before `default`, which a server never reaches. */
 const onServer = (file) => Object.fromEntries(SERVER.map((condition) => [condition, file]));
+// --- the Angular adapter ---------------------------------------------------------------------------
+
+// Hand-written, shipped as they are, like the React hook (js/angular/inject.js says why).
+const ANGULAR_SRC = join(REPO, "js", "angular");
+const outAngular = join(pkgDir, "angular");
+rmSync(outAngular, { recursive: true, force: true });
+mkdirSync(outAngular);
+const angularFiles = readdirSync(ANGULAR_SRC).filter((f) => f.endsWith(".js") || f.endsWith(".d.ts")).sort();
+for (const f of angularFiles) copyFileSync(join(ANGULAR_SRC, f), join(outAngular, f));
+for (const f of ["index.js", "index.d.ts", "inject.js", "inject.d.ts"]) {
+  if (!angularFiles.includes(f)) throw new Error(`js/angular/${f} is missing`);
+}
 
 // --- the changelog ------------------------------------------------------------------------------
 
@@ -175,6 +188,8 @@ const pkg = {
     // useTokenRefresher for React apps, on the main entry and on the web entry.
     "./react": { types: "./react/index.d.ts", ...onServer("./react/server.js"), default: "./react/index.js" },
     "./web/react": { types: "./react/web.d.ts", default: "./react/web.js" },
+    // injectTokenRefresher for Angular apps, on the web entry (js/angular/index.js says why).
+    "./angular": { types: "./angular/index.d.ts", default: "./angular/index.js" },
     // So an app can hand the .wasm's URL to init(), e.g. Vite's `…/${WASM}?url`.
     [`./${WASM}`]: `./${WASM}`,
     "./package.json": "./package.json",
@@ -187,12 +202,14 @@ const pkg = {
     ...webFiles,
     ...reactFiles.map((f) => `react/${f}`),
     ...serverFiles.map((f) => `server/${f}`),
+    ...angularFiles.map((f) => `angular/${f}`),
     "CHANGELOG.md",
     ...(hasSnippets ? ["snippets/"] : []),
   ],
-  // Only the React entries need React, and only apps that import them have it.
-  peerDependencies: { react: ">=18" },
-  peerDependenciesMeta: { react: { optional: true } },
+  // Only the React entries need React, only `./angular` needs Angular (its maintained majors),
+  // and only apps that import them have it.
+  peerDependencies: { react: ">=18", "@angular/core": ">=21" },
+  peerDependenciesMeta: { react: { optional: true }, "@angular/core": { optional: true } },
   // Only the bundler entry does something on import: it instantiates the .wasm and calls its
   // `__wbindgen_start`. The glue it imports, the .wasm itself (when it has no start section) and
   // the web entry (nothing until init()) only define things, so a bundler may drop them unused.

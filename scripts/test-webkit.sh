@@ -67,5 +67,7 @@ TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/react-
 
 say "Next.js 16 app (App Router; Turbopack and webpack builds from the Chromium run): WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/next-app.test.mjs
+say "Angular app (powerbi-client-angular, with and without zone.js; the Chromium run's build): WebKit (W3C WebDriver)"
+TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/angular-app.test.mjs
 
 say "WebKit suites took $((SECONDS - started)) s"

@@ -93,6 +93,12 @@ node --test tests/react-app.test.mjs
 say "Next.js 16 app: App Router, powerbi-client-react client-only, Turbopack and webpack (headless Chromium)"
 node --test tests/next-app.test.mjs
 # --- end of the Next.js block --------------------------------------------------------------------
+# --- the Angular adapter in an Angular 21 CLI app (issue 19) ------------------------------------
+# `ng build` (application builder) from the tarball, cached under target/angular-app for the
+# WebKit run; powerbi-client-angular, with and without zone.js, against the stand-in.
+say "Angular app: injectTokenRefresher with powerbi-client-angular, with and without zone.js (headless Chromium)"
+node --test tests/angular-app.test.mjs
+# --- end of the Angular block --------------------------------------------------------------------
 say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"
 node --test tests/real-demo.test.mjs
 

@@ -24,6 +24,10 @@ test("the tarball holds the package's files and nothing else", () => {
     "CHANGELOG.md",
     "LICENSE",
     "README.md",
+    "angular/index.d.ts",
+    "angular/index.js",
+    "angular/inject.d.ts",
+    "angular/inject.js",
     "package.json",
     `${NAME}.d.ts`,
     `${NAME}.js`,
@@ -51,7 +55,7 @@ test("package.json: name, version, exports with types first, main/module/types",
   assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
   assert.equal(pkg.type, "module");
   assert.equal(pkg.license, "MIT");
-  assert.deepEqual(Object.keys(pkg.exports), [".", "./web", "./react", "./web/react", `./${NAME}_bg.wasm`, "./package.json"]);
+  assert.deepEqual(Object.keys(pkg.exports), [".", "./web", "./react", "./web/react", "./angular", `./${NAME}_bg.wasm`, "./package.json"]);
   for (const [key, target] of Object.entries(pkg.exports)) {
     const conditions = typeof target === "string" ? { default: target } : target;
     // TypeScript takes the first condition that matches: `types` must come before `default`.
@@ -69,13 +73,15 @@ test("package.json: name, version, exports with types first, main/module/types",
     assert.equal(pkg.exports[key]["edge-light"], server, `${key}: edge-light`);
     assert.equal(Object.keys(pkg.exports[key]).at(-1), "default", `${key}: default last`);
   }
+  assert.equal(pkg.exports["./angular"].types, "./angular/index.d.ts");
   for (const field of ["main", "module", "types"]) assert.ok(files.includes(pkg[field]), `${field}: ${pkg[field]}`);
   assert.equal(pkg.types, `${NAME}.d.ts`);
 });
 
-test("package.json: react is an optional peer dependency, nothing else is a dependency", () => {
-  assert.deepEqual(pkg.peerDependencies, { react: ">=18" });
-  assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true } });
+test("package.json: react and @angular/core are optional peer dependencies, nothing else is a dependency", () => {
+  // @angular/core: the majors Angular still maintains (21 and up).
+  assert.deepEqual(pkg.peerDependencies, { react: ">=18", "@angular/core": ">=21" });
+  assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true }, "@angular/core": { optional: true } });
   assert.equal(pkg.dependencies, undefined);
   assert.equal(pkg.scripts, undefined, "no install or lifecycle scripts");
 });
@@ -83,7 +89,7 @@ test("package.json: react is an optional peer dependency, nothing else is a depe
 test("package.json: sideEffects names only the main entry's module (and no React or server file)", () => {
   assert.ok(Array.isArray(pkg.sideEffects));
   assert.ok(pkg.sideEffects.includes(`./${NAME}.js`));
-  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|web\/|server/, pattern);
+  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|angular|web\/|server/, pattern);
 });
 
 /** The modules a file imports, by specifier (static `import … from` / `import "…"` and `export … from`). */
@@ -124,6 +130,12 @@ test("the main and web entries need no React; the React entries import react and
   const server = reach("react/server.js");
   assert.deepEqual(server.bare, ["react"]);
   assert.deepEqual(server.modules.sort(), ["react/hook.js", "react/server.js", "server/index.js"]);
+});
+
+test("the Angular entry imports @angular/core and the web entry only", () => {
+  const angular = reach("angular/index.js");
+  assert.deepEqual(angular.bare, ["@angular/core"]);
+  assert.ok(angular.modules.includes(`web/${NAME}.js`) && !angular.modules.includes(`${NAME}.js`), "./angular uses the web entry");
 });
 
 test("CHANGELOG.md says what this version holds", () => {

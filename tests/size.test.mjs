@@ -56,3 +56,29 @@ test(`the React hook adds at most ${HOOK_BUDGET} bytes gzipped to a bundled page
     assert.ok(gzip <= HOOK_BUDGET, `${gzip} bytes gzip is over the budget of ${HOOK_BUDGET}`);
   }
 });
+
+// The Angular adapter (pkg/angular/, hand-written and shipped as is): what an app importing
+// `powerbi-token-refresh/angular` adds to its page, bundled and measured as the React hook is
+// (Angular and the package left out).
+const ANGULAR_BUDGET = 700;
+
+test(`the Angular adapter adds at most ${ANGULAR_BUDGET} bytes gzipped to a bundled page`, async () => {
+  const { build } = await import("esbuild");
+  const shipped = Buffer.concat(["inject.js", "index.js"].map((f) => readFileSync(new URL(`angular/${f}`, pkg))));
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL("angular/index.js", pkg))],
+    bundle: true,
+    minify: true,
+    write: false,
+    format: "esm",
+    external: ["@angular/core", "../web/powerbi_token_refresh.js"],
+    logLevel: "silent",
+  });
+  const bundled = result.outputFiles[0].contents;
+  const gzip = gzipSync(bundled, { level: 9 }).length;
+  console.log(
+    `  angular/index.js + inject.js: shipped ${shipped.length} bytes (${gzipSync(shipped, { level: 9 }).length} gzip); ` +
+      `bundled ${bundled.length} bytes, ${gzip} gzip (budget ${ANGULAR_BUDGET})`,
+  );
+  assert.ok(gzip <= ANGULAR_BUDGET, `${gzip} bytes gzip is over the budget of ${ANGULAR_BUDGET}`);
+});
