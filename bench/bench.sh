@@ -7,5 +7,10 @@ ensure_build_tools
 if [ -z "${CHROMIUM_PATH:-}" ] && ! have chromium; then
   apt_install chromium
 fi
+# twiggy weighs the .wasm for "Where the bytes go".
+if ! have twiggy; then
+  say "cargo install twiggy"
+  cargo install --locked --quiet twiggy || die "cargo install twiggy failed"
+fi
 cd "$ROOT"
 exec node bench/run.mjs "$@"

@@ -7,6 +7,7 @@
 //   npm run bench -- --ref HEAD    benches a commit (exported to target/bench-src/), not the working tree
 //   npm run bench -- --runs 9      more runs;  --no-build reuses target/bench-pkg*;  --no-write
 //   npm run bench -- --cpu         only the idle check's CPU (loop, bench/floor, ours), printed; writes nothing
+//   npm run bench -- --bytes       only where the .wasm's bytes go (twiggy), printed; builds first
 //   npm run bench -- --soak        only the soak (1,000 refreshes) and the five-tab outage (about 30 s after
 //                                  the build), printed; with --write, replaces that section of bench/RESULTS.md
 //
@@ -32,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
 import { minifyGlue } from "../scripts/glue-minify.mjs";
 import { shortenImports } from "../scripts/short-imports.mjs";
+import { whereTheBytesGo } from "./bytes.mjs";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -61,6 +63,7 @@ const REF = valueOf("--ref");
 const CPU_ONLY = flag("--cpu");
 /** `--soak`: only the soak and the five-tab outage (run once, after the scenarios in a full bench). */
 const SOAK_ONLY = flag("--soak");
+const BYTES_ONLY = flag("--bytes");
 const WRITE = !CPU_ONLY && (flag("--write") || (!QUICK && !SOAK_ONLY && !flag("--no-write")));
 if (CPU_ONLY && SOAK_ONLY) throw new Error("--cpu and --soak each run a part of the bench: pick one");
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error("--runs takes a whole number, 1 or more");
@@ -1006,13 +1009,19 @@ ${tableText}
 
 ${m.soak}
 
+## Where the bytes go
+
+The shipped .wasm by crate and by item (bench/bytes.mjs; \`npm run bench -- --bytes\` prints it
+alone), so the next cut is visible.
+
+${m.bytes}
+
 ## The simulation
 
 The machine that makes every decision (core/src/machine.rs), driven by
 [core/tests/simulation.rs](../core/tests/simulation.rs) through 10,000 simulated days of hostile
 conditions in one tab, then 1,000 days of 1–8 tabs sharing a simulated Web Lock and
-BroadcastChannel. "Old model" is the copy of the shell's flow the simulation drove before the
-machine existed (same conditions; the random draws fall differently, so compare rates, not totals).
+BroadcastChannel.
 
 \`\`\`
 ${m.simulation}
@@ -1105,6 +1114,13 @@ async function main() {
     if (!existsSync(f)) throw new Error(`${f} is missing: run without --no-build`);
   }
   const sz = sizes();
+  // cargo's own output of the build above: the working tree builds in target/, a commit in its own.
+  const releaseWasm = join(ROOT, "target", REF ? "bench-cargo" : "", "wasm32-unknown-unknown", "release", "powerbi_token_refresh.wasm");
+  const cargoToml = join(REF ? exportRef(REF).dir : ROOT, "Cargo.toml");
+  if (BYTES_ONLY) {
+    console.log(whereTheBytesGo(releaseWasm, cargoToml));
+    return;
+  }
   const server = await startServer();
   let b;
   const results = [];
@@ -1183,6 +1199,7 @@ async function main() {
     m.limits = LIMITS;
     m.simulation = simulation();
     m.soak = soakMarkdown(soakText, m, soaked.elapsedS);
+    m.bytes = whereTheBytesGo(releaseWasm, cargoToml);
     writeFileSync(join(BENCH, "RESULTS.md"), resultsMarkdown(text, m, RUNS, elapsedS));
     say("wrote bench/RESULTS.md");
   }

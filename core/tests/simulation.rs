@@ -20,8 +20,8 @@
 //! never expires; after `stop()` nothing happens (late answers produce no command); through an
 //! outage of the backend, one to five tabs cost the provider about as many calls as one tab
 //! (see [`outage`]), each hears the failure and holds a fresh token soon after. The figures
-//! are printed (`cargo test -p powerbi-token-refresh-core --test simulation -- --nocapture`),
-//! beside those of the model this file replaced (see [`OLD_MODEL`]).
+//! are printed (`cargo test -p powerbi-token-refresh-core --test simulation -- --nocapture`)
+//! and copied into bench/RESULTS.md by the bench.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -44,41 +44,6 @@ const HOUR: Millis = 60 * MINUTE;
 const DAY: Millis = 24 * HOUR;
 /// Keep each tab's last inputs and commands, printed when an assertion about a token fails.
 const TRACE: bool = false;
-
-/// The figures the previous simulation printed (a copy of the shell's flow driving `Schedule`
-/// directly, `git show 3854e7b:tests/simulation.rs`, run against the same `schedule.rs` and
-/// `anchor.rs`), for the same seed and 10,000 days. The single-tab world below replays its
-/// conditions through the shipped machine, but the random stream is drawn in another order (the
-/// machine draws its own jitter, the browser here draws for more events), so the eras differ:
-/// totals follow the mix of token lifetimes; compare rates and shares. (The old model with seed
-/// 1 gave 7.60% awake with an expired token, 4.39% of it heavy throttling; with seed 2 it failed
-/// its own calm-token assertion.) "Callbacks dropped after stop" counted every timer and answer
-/// of a stopped run there; here the shell's cleared wake timers never fire, so are not counted.
-const OLD_MODEL: &[(&str, &str)] = &[
-    ("provider calls", "349769"),
-    ("refreshes", "238726"),
-    ("failures", "110903"),
-    ("tokens", "238725"),
-    ("tokens held in calm conditions", "161229"),
-    ("most calls per calm token", "1"),
-    ("eras measured per lifetime", "668"),
-    ("calls per lifetime (median / worst)", "0.89 / 4.64"),
-    ("refreshes per lifetime (median / worst)", "0.73 / 1.96"),
-    ("awake with an expired token", "7.07%"),
-    ("visible with an expired token", "(not measured)"),
-    ("expired ms in calm conditions", "0"),
-    ("  of which heavy throttling", "4.41%"),
-    ("  provider slower than margin/timeout", "1.49%"),
-    ("  wrong clock without serverTime", "1.00%"),
-    ("  offline", "0.12%"),
-    ("  failures/sleep/clock jumps", "0.06%"),
-    ("sleeps", "8337"),
-    ("clock jumps", "6510"),
-    ("offline spells", "6336"),
-    ("page loads", "5015"),
-    ("late or jumped checks", "161264"),
-    ("callbacks dropped after stop", "15793"),
-];
 
 /// splitmix64: small, fast, and the same on every machine.
 struct Rng(u64);
@@ -116,7 +81,7 @@ enum Throttle {
     Heavy,
 }
 
-/// What kind of world: the single tab of the old model, or several tabs sharing a key.
+/// What kind of world: one tab always in view, or several tabs sharing a key.
 #[derive(Debug, Clone, Copy)]
 struct Config {
     days: Millis,
@@ -126,7 +91,7 @@ struct Config {
     /// `crossTab`: the tabs share a lock and a channel.
     peers: bool,
     /// Tabs are hidden part of the time; only hidden tabs are throttled. Without it the one
-    /// tab is always visible and the era's throttling applies to it (the old model).
+    /// tab is always visible and the era's throttling applies to it.
     visibility: bool,
     /// Other versions of the package and buggy tabs post on the channel.
     noise: bool,
@@ -1396,7 +1361,7 @@ fn median(values: &mut [f64]) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// The figures under the old model's labels, then the new ones.
+/// The figures, by label.
 fn table(w: &mut World) -> Vec<(&'static str, String)> {
     let f = &mut w.figures;
     let total = w.cfg.days * DAY;
@@ -1508,21 +1473,10 @@ fn table(w: &mut World) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn print(title: &str, rows: &[(&str, String)], old: bool) {
+fn print(title: &str, rows: &[(&str, String)]) {
     println!("\n{title}");
-    if old {
-        println!("{:<40} {:>16} {:>16}", "", "old model", "shipped machine");
-    }
     for (label, value) in rows {
-        let before = OLD_MODEL
-            .iter()
-            .find(|(l, _)| l == label)
-            .map_or("", |(_, v)| v);
-        if old {
-            println!("{label:<40} {before:>16} {value:>16}");
-        } else {
-            println!("{label:<40} {value:>16}");
-        }
+        println!("{label:<40} {value:>16}");
     }
 }
 
@@ -1537,8 +1491,8 @@ fn worst_per_lifetime(rows: &[(&str, String)], label: &str) -> f64 {
 
 #[test]
 fn ten_thousand_days_of_hostile_conditions_through_the_shipped_machine() {
-    // The old model's world: one tab, always visible, the era's throttling on every timer, a
-    // provider timeout longer than any provider takes.
+    // One tab, always visible, the era's throttling on every timer, a provider timeout longer
+    // than any provider takes.
     let mut w = World::new(Config {
         days: 10_000,
         seed: 0x5EED_2026_1128,
@@ -1565,11 +1519,7 @@ fn ten_thousand_days_of_hostile_conditions_through_the_shipped_machine() {
     assert!(f.dropped_after_stop > 0, "stops never raced anything");
     assert_eq!(f.expired_ms_visible, f.expired_ms_awake, "always visible");
     let rows = table(&mut w);
-    print(
-        "10,000 days, one tab (the old model's conditions)",
-        &rows,
-        true,
-    );
+    print("10,000 days, one tab, always visible", &rows);
     // Short tokens refresh at half life: 2 per lifetime. Failed attempts add calls, each
     // after a growing delay; a storm (a call per check) would be over 100.
     let worst_refreshes = worst_per_lifetime(&rows, "refreshes per lifetime (median / worst)");
@@ -1613,7 +1563,6 @@ fn tabs_sharing_a_lock_and_a_channel() {
     print(
         "1,000 days, 1 to 4 tabs sharing a key (figures over tab-time)",
         &rows,
-        false,
     );
     let worst_calls = worst_per_lifetime(&rows, "calls per lifetime (median / worst)");
     assert!(
