@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { minifyGlue } from "./glue-minify.mjs";
 import { shortenImports } from "./short-imports.mjs";
+import { sections } from "./wasm-binary.mjs";
 
 const [pkgDir, webDir] = process.argv.slice(2);
 if (!pkgDir || !webDir) throw new Error("usage: node scripts/package-json.mjs <pkg dir> <web build dir>");
@@ -56,22 +57,7 @@ writeFileSync(
 
 /** Whether a wasm binary has a start section (id 8), i.e. runs code as it is instantiated. */
 function hasStartSection(bytes) {
-  let at = 8; // magic + version
-  const leb = () => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    const size = leb();
-    if (id === 8) return true;
-    at += size;
-  }
-  return false;
+  return [...sections(bytes)].some((section) => section.id === 8);
 }
 
 // --- types that compile without esnext ---------------------------------------------------------

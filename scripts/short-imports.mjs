@@ -5,6 +5,7 @@
 // wasm-opt's --minify-imports only renames imports of the `env` module, hence this.
 // Used by scripts/package-json.mjs, and by the bench on its own builds.
 import { readFileSync, writeFileSync } from "node:fs";
+import { reader, sections } from "./wasm-binary.mjs";
 
 /**
  * Renames the imports of `wasmPath` from the module `module` in the .wasm and, word for word, in
@@ -32,63 +33,38 @@ export function shortenImports(wasmPath, module, gluePaths) {
 
 /** The module `bytes` with each import's field name replaced by `rename(module, field)`. */
 function rewriteImports(bytes, rename) {
-  let at = 8; // magic + version
-  const leb = () => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
+  const section = [...sections(bytes)].find((s) => s.id === 2);
+  if (!section) throw new Error("short-imports: the module has no import section");
+  const r = reader(bytes, section.bodyStart);
+  const limits = () => {
+    const flags = r.byte();
+    r.leb();
+    if (flags & 1) r.leb();
   };
-  while (at < bytes.length) {
-    const sectionStart = at;
-    const id = bytes[at++];
-    const size = leb();
-    const bodyStart = at;
-    if (id !== 2) {
-      at = bodyStart + size;
-      continue;
-    }
-    const parts = [];
-    const count = leb();
-    parts.push(encodeLeb(count));
-    const text = () => {
-      const length = leb();
-      const value = Buffer.from(bytes.subarray(at, at + length)).toString("utf8");
-      at += length;
-      return value;
-    };
-    for (let i = 0; i < count; i++) {
-      const module = text();
-      const field = text();
-      const descStart = at;
-      const kind = bytes[at++];
-      if (kind === 0x00) leb(); // function: type index
-      else if (kind === 0x01) (at++, limits()); // table: reference type, limits
-      else if (kind === 0x02) limits(); // memory
-      else if (kind === 0x03) at += 2; // global: value type, mutability
-      else if (kind === 0x04) (at++, leb()); // tag: attribute, type index
-      else throw new Error(`short-imports: unknown import kind ${kind}`);
-      parts.push(encodeText(module), encodeText(rename(module, field)), bytes.subarray(descStart, at));
-    }
-    if (at !== bodyStart + size) throw new Error("short-imports: the import section did not parse");
-    const body = Buffer.concat(parts);
-    return Buffer.concat([
-      bytes.subarray(0, sectionStart),
-      Buffer.from([2]),
-      encodeLeb(body.length),
-      body,
-      bytes.subarray(at),
-    ]);
-
-    function limits() {
-      const flags = bytes[at++];
-      leb();
-      if (flags & 1) leb();
-    }
+  const count = r.leb();
+  const parts = [encodeLeb(count)];
+  for (let i = 0; i < count; i++) {
+    const module = r.text();
+    const field = r.text();
+    const descStart = r.at;
+    const kind = r.byte();
+    if (kind === 0x00) r.leb(); // function: type index
+    else if (kind === 0x01) (r.byte(), limits()); // table: reference type, limits
+    else if (kind === 0x02) limits(); // memory
+    else if (kind === 0x03) r.at += 2; // global: value type, mutability
+    else if (kind === 0x04) (r.byte(), r.leb()); // tag: attribute, type index
+    else throw new Error(`short-imports: unknown import kind ${kind}`);
+    parts.push(encodeText(module), encodeText(rename(module, field)), bytes.subarray(descStart, r.at));
   }
-  throw new Error("short-imports: the module has no import section");
+  if (r.at !== section.end) throw new Error("short-imports: the import section did not parse");
+  const body = Buffer.concat(parts);
+  return Buffer.concat([
+    bytes.subarray(0, section.start),
+    Buffer.from([2]),
+    encodeLeb(body.length),
+    body,
+    bytes.subarray(section.end),
+  ]);
 }
 
 function encodeLeb(value) {
