@@ -1,0 +1,83 @@
+// useTokenRefresher for Vue 3.3+: one refresher per embed, started and stopped by a watcher.
+// Plain JavaScript with no build step, so the file the tests load is the file that ships.
+import { getCurrentInstance, onActivated, onDeactivated, shallowReadonly, shallowRef, toRaw, toValue, watch } from "vue";
+
+const EVENTS = ["refreshed", "error", "expired", "warning"];
+
+/**
+ * Makes the composable for one entry. `ready()` resolves once that entry's TokenRefresher can be
+ * constructed; it is first called when an embed arrives, so nothing loads on the server.
+ */
+export function makeUseTokenRefresher(TokenRefresher, ready) {
+  return function useTokenRefresher(embed, options) {
+    const lastEvent = shallowRef(null);
+    const status = shallowRef(null);
+    const loadError = shallowRef(null);
+    const loaded = shallowRef(false);
+    let running = null;
+
+    // The watcher belongs to the caller's effect scope (a component's setup, effectScope(),
+    // a Pinia store): disposing the scope stops it, which runs its cleanup, which stops the
+    // refresher. Errors thrown here (bad options: a TypeError) go where Vue sends a watcher's
+    // errors: onErrorCaptured, app.config.errorHandler, else the console. Never into the page.
+    watch(
+      // toRaw: powerbi-client-vue-js keeps its embed in reactive data, so `report-obj` hands
+      // over a reactive proxy; the refresher gets the object itself, not Vue's wrapper.
+      [() => toRaw(toValue(embed)), loaded],
+      ([target, isLoaded], _, onCleanup) => {
+        if (!target) return;
+        if (!isLoaded) {
+          // Re-runs this watcher once loaded, with whatever embed is current then.
+          ready().then(
+            () => (loaded.value = true),
+            (error) => (loadError.value = error),
+          );
+          return;
+        }
+        // Read now, not at every change: new options restart nothing. The provider alone is read
+        // at every call, so it may change while the refresher runs.
+        const { getNewAccessToken, ...rest } = toValue(options) ?? {};
+        const refresher = new TokenRefresher({
+          ...rest,
+          embed: target,
+          // Left out, the refresher calls the global getNewUserAccessToken, as without Vue.
+          ...(getNewAccessToken && {
+            getNewAccessToken: (request) => (toValue(options)?.getNewAccessToken ?? getNewAccessToken)(request),
+          }),
+        });
+        for (const name of EVENTS) {
+          refresher.on(name, (event) => {
+            lastEvent.value = event;
+            status.value = refresher.status;
+          });
+        }
+        const show = () => (status.value = refresher.status);
+        refresher.start();
+        running = refresher;
+        loadError.value = null;
+        show();
+        // On unmount (the scope's end), when `embed` changes, and when it becomes null.
+        onCleanup(() => {
+          if (running === refresher) running = null;
+          refresher.stop();
+          show();
+        });
+      },
+      { immediate: true },
+    );
+
+    // Under <KeepAlive> a cached component leaves the page without unmounting, and its iframe
+    // with it: the refresher pauses meanwhile rather than find its embed gone.
+    if (getCurrentInstance()) {
+      onDeactivated(() => running?.stop());
+      onActivated(() => running?.start());
+    }
+
+    return {
+      lastEvent: shallowReadonly(lastEvent),
+      status: shallowReadonly(status),
+      loadError: shallowReadonly(loadError),
+      refreshNow: () => running?.refreshNow() ?? Promise.resolve(false),
+    };
+  };
+}
