@@ -1,6 +1,6 @@
 // The tarball a user would install, read as npm would: its file list and its package.json
 // (exports, types, sideEffects, peer dependencies; nothing of the workspace shipped), what its
-// entries import (only the React ones may import React), and `npm publish --dry-run` of that
+// entries import (only the React ones may import React, only the Vue one Vue), and `npm publish --dry-run` of that
 // very tarball (a dry run: nothing is published; npm asks the registry, which must be reachable).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -35,6 +35,10 @@ test("the tarball holds the package's files and nothing else", () => {
     "react/index.js",
     "react/web.d.ts",
     "react/web.js",
+    "vue/composable.d.ts",
+    "vue/composable.js",
+    "vue/index.d.ts",
+    "vue/index.js",
     `web/${NAME}.d.ts`,
     `web/${NAME}.js`,
   ].sort());
@@ -49,7 +53,7 @@ test("package.json: name, version, exports with types first, main/module/types",
   assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
   assert.equal(pkg.type, "module");
   assert.equal(pkg.license, "MIT");
-  assert.deepEqual(Object.keys(pkg.exports), [".", "./web", "./react", "./web/react", `./${NAME}_bg.wasm`, "./package.json"]);
+  assert.deepEqual(Object.keys(pkg.exports), [".", "./web", "./react", "./web/react", "./vue", `./${NAME}_bg.wasm`, "./package.json"]);
   for (const [key, target] of Object.entries(pkg.exports)) {
     const conditions = typeof target === "string" ? { default: target } : target;
     // TypeScript takes the first condition that matches: `types` must come before `default`.
@@ -60,21 +64,22 @@ test("package.json: name, version, exports with types first, main/module/types",
   }
   assert.equal(pkg.exports["./react"].types, "./react/index.d.ts");
   assert.equal(pkg.exports["./web/react"].types, "./react/web.d.ts");
+  assert.equal(pkg.exports["./vue"].types, "./vue/index.d.ts");
   for (const field of ["main", "module", "types"]) assert.ok(files.includes(pkg[field]), `${field}: ${pkg[field]}`);
   assert.equal(pkg.types, `${NAME}.d.ts`);
 });
 
-test("package.json: react is an optional peer dependency, nothing else is a dependency", () => {
-  assert.deepEqual(pkg.peerDependencies, { react: ">=18" });
-  assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true } });
+test("package.json: react and vue are optional peer dependencies, nothing else is a dependency", () => {
+  assert.deepEqual(pkg.peerDependencies, { react: ">=18", vue: ">=3.3" });
+  assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true }, vue: { optional: true } });
   assert.equal(pkg.dependencies, undefined);
   assert.equal(pkg.scripts, undefined, "no install or lifecycle scripts");
 });
 
-test("package.json: sideEffects names only the main entry's module (and no React file)", () => {
+test("package.json: sideEffects names only the main entry's module (and no React or Vue file)", () => {
   assert.ok(Array.isArray(pkg.sideEffects));
   assert.ok(pkg.sideEffects.includes(`./${NAME}.js`));
-  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|web\//, pattern);
+  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|vue|web\//, pattern);
 });
 
 /** The modules a file imports, by specifier (static `import … from` / `import "…"` and `export … from`). */
@@ -101,7 +106,7 @@ function reach(entry) {
   return { modules: [...seen], bare: [...bare] };
 }
 
-test("the main and web entries need no React; the React entries import react and their own entry", () => {
+test("the main and web entries need no React or Vue; the React entries import react, the Vue entry vue, and each its own entry", () => {
   assert.deepEqual(reach(`${NAME}.js`).bare, [], "the main entry imports nothing outside the package");
   assert.deepEqual(reach(`web/${NAME}.js`).bare, [], "the web entry imports nothing outside the package");
   const react = reach("react/index.js");
@@ -110,6 +115,9 @@ test("the main and web entries need no React; the React entries import react and
   const web = reach("react/web.js");
   assert.deepEqual(web.bare, ["react"]);
   assert.ok(web.modules.includes(`web/${NAME}.js`) && !web.modules.includes(`${NAME}.js`), "./web/react uses the web entry");
+  const vue = reach("vue/index.js");
+  assert.deepEqual(vue.bare, ["vue"]);
+  assert.ok(vue.modules.includes(`web/${NAME}.js`) && !vue.modules.includes(`${NAME}.js`), "./vue uses the web entry");
 });
 
 test("CHANGELOG.md says what this version holds", () => {

@@ -21,8 +21,8 @@ import { freePort, serveStatic, sleep } from "../scripts/demo-server.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
 import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
 
-const LIFETIME_MS = 5000; // each token's life
-const MARGIN_MS = 2000; // refresh this long before expiry: one provider call every 3 s
+const LIFETIME_MS = 6000; // each token's life
+const MARGIN_MS = 2500; // refresh this long before expiry: one provider call every 3.5 s
 const WAIT_MS = 15_000;
 const WASM = "powerbi_token_refresh_bg.wasm";
 const MODULES = ["vue", "vite", "@vitejs/plugin-vue", "powerbi-client", "powerbi-client-vue-js"];
@@ -240,17 +240,24 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   assert.notEqual(secondCalls[0].reportId, seen.providerCalls[0].reportId, "the options were read again for the new embed");
   margins.push(...checkOneEmbed(await standinLog(page), secondCalls, "second report"));
 
-  // --- <KeepAlive>: parked past its refresh time, no call; back, it goes on -----------------------
+  // --- <KeepAlive>: parked past its refresh time, nothing; put back, on with the reloaded iframe --
+  // Parked right after a refresh, for longer than the wait until the next one, and back while
+  // the token still has a little life: the report's iframe loads again with it, and the next
+  // token must reach the new document before it expires.
   const callsAtPark = seen.providerCalls.length;
+  const eventsAtPark = seen.events.length;
   assert.equal(await clickThenCount(page, "park"), 0, "the refresher paused as KeepAlive parked the report");
-  await sleep(LIFETIME_MS - MARGIN_MS + 1000);
+  await sleep(LIFETIME_MS - MARGIN_MS + 800);
   seen = await record(page);
   assert.equal(seen.providerCalls.length, callsAtPark, "no call while parked");
-  assert.equal(await clickThenCount(page, "park"), 1, "one refresher again when the report is back");
+  assert.equal(seen.events.length, eventsAtPark, "no event while parked (no EmbedRemoved)");
+  await page.evaluate(() => document.getElementById("park").click());
   await waitRefreshed(page, "two refreshes after KeepAlive", 6);
   seen = await record(page);
   assert.equal(seen.unmounts, 0, "KeepAlive kept the report mounted");
   assert.equal(seen.embeds, 2, "the same embed");
+  assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "one refresher again when the report is back");
+  margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls.slice(callsAtPark), "back from KeepAlive"));
 
   // --- unmount: no call after, the refresher stopped ---------------------------------------------
   // Stopped as the scope ends, not found gone at the refresher's next check.

@@ -15,6 +15,7 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
     const loadError = shallowRef(null);
     const loaded = shallowRef(false);
     let running = null;
+    let active = true; // false while a <KeepAlive> holds the component off the page
 
     // The watcher belongs to the caller's effect scope (a component's setup, effectScope(),
     // a Pinia store): disposing the scope stops it, which runs its cleanup, which stops the
@@ -52,7 +53,7 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
           });
         }
         const show = () => (status.value = refresher.status);
-        refresher.start();
+        if (active) refresher.start();
         running = refresher;
         loadError.value = null;
         show();
@@ -66,11 +67,41 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
       { immediate: true },
     );
 
-    // Under <KeepAlive> a cached component leaves the page without unmounting, and its iframe
-    // with it: the refresher pauses meanwhile rather than find its embed gone.
+    // Under <KeepAlive> a cached component leaves the page without unmounting, and its iframes
+    // with it: the refresher pauses meanwhile rather than find its embeds gone. Put back, each
+    // such iframe loads its report again (powerbi-client sends the config, latest token
+    // included); a token sent before the report answers is lost, so the refresher waits for
+    // each one's first `loaded` or `error` (say, that token expired meanwhile).
+    const call = (refresher, how) => {
+      refresher[how]();
+      status.value = refresher.status;
+    };
+    let away = [];
     if (getCurrentInstance()) {
-      onDeactivated(() => running?.stop());
-      onActivated(() => running?.start());
+      onDeactivated(() => {
+        active = false;
+        if (!running) return;
+        call(running, "stop");
+        away = [toRaw(toValue(embed))].flat().filter((e) => e?.iframe && !e.iframe.isConnected);
+      });
+      onActivated(() => {
+        if (active) return; // the first activation: mounted, not put back
+        active = true;
+        const refresher = running;
+        const resume = () => active && running === refresher && refresher && call(refresher, "start");
+        let left = away.length;
+        if (!left) resume();
+        for (const e of away) {
+          const answered = () => {
+            e.off("loaded", answered);
+            e.off("error", answered);
+            if (!--left) resume();
+          };
+          e.on("loaded", answered);
+          e.on("error", answered);
+        }
+        away = [];
+      });
     }
 
     return {
