@@ -65,4 +65,7 @@ TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/demo.t
 say "React 19 app (powerbi-client-react, StrictMode; Vite and webpack): WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/react-app.test.mjs
 
+say "Vue 3 app (powerbi-client-vue-js; vite build, reused from the Chromium run, and dev server): WebKit (W3C WebDriver)"
+TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/vue-app.test.mjs
+
 say "WebKit suites took $((SECONDS - started)) s"

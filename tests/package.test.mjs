@@ -1,7 +1,8 @@
 // The tarball a user would install, read as npm would: its file list and its package.json
 // (exports, types, sideEffects, peer dependencies; nothing of the workspace shipped), what its
-// entries import (only the React ones may import React, only the Vue one Vue), and `npm publish --dry-run` of that
-// very tarball (a dry run: nothing is published; npm asks the registry, which must be reachable).
+// entries import (only the React ones may import React, only the Vue one Vue), and
+// `npm publish --dry-run` of that very tarball (a dry run: nothing is published; npm asks the
+// registry, which must be reachable).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";

@@ -198,7 +198,7 @@ async function openApp(url) {
   const page = await browser.open(`${url}?standin=${encodeURIComponent(standinUrl)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`, {
     allowHosts: ["127.0.0.1", "fake.powerbi.com"],
   });
-  await page.waitFor("the app", () => window.app?.record.mounts === 1, 60_000);
+  await page.waitFor("the app", () => window.app?.record?.mounts === 1, 60_000);
   // Sample how many refreshers run, all along.
   await page.evaluate(() => {
     window.app.maxStarted = 0;

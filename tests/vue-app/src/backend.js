@@ -13,6 +13,7 @@ const GROUP_ID = "a7c3e1f5-2b4d-4f6a-8c9e-0d1b3a5c7e20";
 const REPORTS = ["5b2a9d6e-1c4f-4e8a-9b7d-3f6e2a1c0d93", "0e8f4c2a-7d1b-4a9e-8f3c-6b5d2e1a9c47"];
 
 export const record = { providerCalls: [], embeds: 0, mounts: 0, unmounts: 0, events: [], errors: [] };
+// Until this runs, `window.app` is the <div id="app"> (named access): the test checks `record`.
 window.app = {
   record,
   // Throws until the composable has loaded the .wasm (the app never calls init() itself).
