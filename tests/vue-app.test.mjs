@@ -6,11 +6,13 @@
 // scripts/webkit/with-driver.mjs: see tests/support/tabs.mjs).
 // - The `vite build` output (built once per tarball and app sources, cached under target/, so
 //   the WebKit run reuses the Chromium run's build): the stand-in receives each new token before
-//   the old one expires, the provider is called once per token lifetime; a new report (a new
+//   the old one expires, the provider is called once per token lifetime, each call by the
+//   provider the options getter returns at that moment; a new report (a new
 //   embed) switches the refresher to it; <KeepAlive> pauses it and brings it back; unmounting
 //   stops every call; remounting starts exactly one refresher.
 // - Vite's dev server, which pre-bundles the package away from its .wasm: the composable loads
-//   the .wasm by itself (the app never calls init()) and the first token arrives.
+//   the .wasm by itself (the app never calls init()) and the first token arrives; a mistake in
+//   the options goes to Vue's error handling, not into the page.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -225,6 +227,8 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   let seen = await record(page);
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
   margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls, "first report"));
+  const [one, two] = seen.providerCalls;
+  assert.ok(two.provider > one.provider, "each call reads the options' latest provider");
   assert.match(await page.evaluate(() => document.getElementById("status").textContent), /refresher running · refreshed/);
 
   // --- another report: a new embed; the refresher follows it ------------------------------------
@@ -305,6 +309,12 @@ test(`${ENGINE}: Vite dev server (the package pre-bundled away from its .wasm): 
   const seen = await record(page);
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
   checkOneEmbed(await standinLog(page), seen.providerCalls, "dev server");
+  assert.match(
+    await page.evaluate(() => window.app.tryBadOptions()),
+    /^TypeError: getNewAccessToken must be a function/,
+    "a mistake in the options reached the app's errorHandler",
+  );
+  assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "and started nothing");
   const fetched = await page.fetched();
   assert.ok(fetched.some((p) => p.includes("/node_modules/.vite/deps/")), "the package was pre-bundled");
   assert.ok(fetched.includes(`/node_modules/powerbi-token-refresh/${WASM}`), `the .wasm came from the package: ${fetched.filter((p) => p.endsWith(".wasm"))}`);

@@ -36,16 +36,14 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
           return;
         }
         // Read now, not at every change: new options restart nothing. The provider alone is read
-        // at every call, so it may change while the refresher runs.
-        const { getNewAccessToken, ...rest } = toValue(options) ?? {};
-        const refresher = new TokenRefresher({
-          ...rest,
-          embed: target,
-          // Left out, the refresher calls the global getNewUserAccessToken, as without Vue.
-          ...(getNewAccessToken && {
-            getNewAccessToken: (request) => (toValue(options)?.getNewAccessToken ?? getNewAccessToken)(request),
-          }),
-        });
+        // at every call, so it may change while the refresher runs. Left out, the refresher calls
+        // the global getNewUserAccessToken, as without Vue; not a function, the constructor says so.
+        const given = { ...toValue(options), embed: target };
+        const first = given.getNewAccessToken;
+        if (typeof first == "function") {
+          given.getNewAccessToken = (request) => (toValue(options)?.getNewAccessToken ?? first)(request);
+        }
+        const refresher = new TokenRefresher(given);
         for (const name of EVENTS) {
           refresher.on(name, (event) => {
             lastEvent.value = event;

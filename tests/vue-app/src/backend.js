@@ -51,12 +51,12 @@ export function embedConfigFromBackend(index) {
   };
 }
 
-/** GenerateToken, as a backend answers it. */
-export async function getNewAccessToken({ reportId, signal }) {
+/** GenerateToken, as a backend answers it; `provider` says which function of the app's asked. */
+export async function getNewAccessToken({ reportId, signal }, provider) {
   const at = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 50)); // the backend's round trip
   signal.throwIfAborted();
   const answer = mint();
-  record.providerCalls.push({ n: answer.n, at, exp: answer.exp, reportId });
+  record.providerCalls.push({ n: answer.n, at, exp: answer.exp, reportId, provider });
   return { token: answer.token, expiration: answer.expiration };
 }
