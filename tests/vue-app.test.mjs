@@ -7,9 +7,9 @@
 // - The `vite build` output (built once per tarball and app sources, cached under target/, so
 //   the WebKit run reuses the Chromium run's build): the stand-in receives each new token before
 //   the old one expires, the provider is called once per token lifetime, each call by the
-//   provider the options getter returns at that moment; a new report (a new
-//   embed) switches the refresher to it; <KeepAlive> pauses it and brings it back; unmounting
-//   stops every call; remounting starts exactly one refresher.
+//   provider the options getter returns at that moment; a new report (a new embed) switches the
+//   refresher to it; <KeepAlive> pauses it and brings it back; unmounting stops every call;
+//   remounting starts exactly one refresher.
 // - Vite's dev server, which pre-bundles the package away from its .wasm: the composable loads
 //   the .wasm by itself (the app never calls init()) and the first token arrives; a mistake in
 //   the options goes to Vue's error handling, not into the page.
