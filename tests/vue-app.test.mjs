@@ -263,6 +263,20 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "one refresher again when the report is back");
   margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls.slice(callsAtPark), "back from KeepAlive"));
 
+  // Parked again, and handed another report meanwhile (it reaches the component as it comes
+  // back): the old refresher stays stopped, the new embed gets one.
+  const callsAtSecondPark = seen.providerCalls.length;
+  const eventsAtSecondPark = seen.events.length;
+  assert.equal(await clickThenCount(page, "park"), 0, "paused again");
+  assert.equal(await clickThenCount(page, "switch"), 0, "nothing starts while parked");
+  await page.evaluate(() => document.getElementById("park").click());
+  await waitRefreshed(page, "a refresh of the report handed over while parked", seen.events.filter((e) => e.type === "refreshed").length + 1);
+  seen = await record(page);
+  assert.equal(seen.embeds, 3, "a new embed");
+  assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "one refresher, for it");
+  assert.deepEqual(seen.events.slice(eventsAtSecondPark).map((e) => e.type), ["refreshed"], "no error from the old embed");
+  margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls.slice(callsAtSecondPark), "switched while parked"));
+
   // --- unmount: no call after, the refresher stopped ---------------------------------------------
   // Stopped as the scope ends, not found gone at the refresher's next check.
   assert.equal(await clickThenCount(page, "toggle"), 0, "the refresher stopped as the report unmounted");

@@ -15,7 +15,15 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
     const loadError = shallowRef(null);
     const loaded = shallowRef(false);
     let running = null;
+    let runningFor = null; // its embed
     let active = true; // false while a <KeepAlive> holds the component off the page
+    let away = new Set(); // the embeds whose iframes it took with it
+    const list = () => [toRaw(toValue(embed))].flat();
+    const gone = () => list().forEach((e) => e?.iframe && !e.iframe.isConnected && away.add(e));
+    const call = (refresher, how) => {
+      refresher[how]();
+      status.value = refresher.status;
+    };
 
     // The watcher belongs to the caller's effect scope (a component's setup, effectScope(),
     // a Pinia store): disposing the scope stops it, which runs its cleanup, which stops the
@@ -50,16 +58,15 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
             status.value = refresher.status;
           });
         }
-        const show = () => (status.value = refresher.status);
-        if (active) refresher.start();
         running = refresher;
+        runningFor = target;
         loadError.value = null;
-        show();
+        if (active) call(refresher, "start");
+        else gone(); // a new embed while parked
         // On unmount (the scope's end), when `embed` changes, and when it becomes null.
         onCleanup(() => {
           if (running === refresher) running = null;
-          refresher.stop();
-          show();
+          call(refresher, "stop");
         });
       },
       { immediate: true },
@@ -70,26 +77,24 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
     // such iframe loads its report again (powerbi-client sends the config, latest token
     // included); a token sent before the report answers is lost, so the refresher waits for
     // each one's first `loaded` or `error` (say, that token expired meanwhile).
-    const call = (refresher, how) => {
-      refresher[how]();
-      status.value = refresher.status;
-    };
-    let away = [];
     if (getCurrentInstance()) {
       onDeactivated(() => {
         active = false;
-        if (!running) return;
-        call(running, "stop");
-        away = [toRaw(toValue(embed))].flat().filter((e) => e?.iframe && !e.iframe.isConnected);
+        if (running) call(running, "stop");
+        gone();
       });
       onActivated(() => {
         if (active) return; // the first activation: mounted, not put back
         active = true;
         const refresher = running;
-        const resume = () => active && running === refresher && refresher && call(refresher, "start");
-        let left = away.length;
+        // Handed a new embed as it came back: the watcher starts that one's refresher next.
+        if (!refresher || runningFor !== toRaw(toValue(embed))) return;
+        const resume = () => active && running === refresher && call(refresher, "start");
+        const waits = list().filter((e) => away.has(e));
+        away = new Set();
+        let left = waits.length;
         if (!left) resume();
-        for (const e of away) {
+        for (const e of waits) {
           const answered = () => {
             e.off("loaded", answered);
             e.off("error", answered);
@@ -98,7 +103,6 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
           e.on("loaded", answered);
           e.on("error", answered);
         }
-        away = [];
       });
     }
 
