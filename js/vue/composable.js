@@ -87,11 +87,11 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
         if (active) return; // the first activation: mounted, not put back
         active = true;
         const refresher = running;
+        const waits = list().filter((e) => away.has(e));
+        away = new Set();
         // Handed a new embed as it came back: the watcher starts that one's refresher next.
         if (!refresher || runningFor !== toRaw(toValue(embed))) return;
         const resume = () => active && running === refresher && call(refresher, "start");
-        const waits = list().filter((e) => away.has(e));
-        away = new Set();
         let left = waits.length;
         if (!left) resume();
         for (const e of waits) {

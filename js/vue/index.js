@@ -1,5 +1,5 @@
 // `powerbi-token-refresh/vue`: useTokenRefresher on the `web` entry, the one a Vite app loads
-// with no plugin and no config (webpack 5, Rollup and esbuild load it too). The .wasm is fetched
+// with no plugin and no config (webpack 5 builds it as is too). The .wasm is fetched
 // on the first embed, by init(), which shares one load between its callers: an app's own
 // `init({ module_or_path })`, when it ran first, is the one awaited.
 import init, { TokenRefresher } from "../web/powerbi_token_refresh.js";
