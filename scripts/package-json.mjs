@@ -3,7 +3,8 @@
 //      JS glue and types: when the two .wasm files are the same bytes (they are: the targets differ
 //      in glue only) the web glue is pointed at the one .wasm at the package root;
 //   2. makes the generated types compile without `esnext` in `lib` (see fixDispose);
-//   3. adds the React hook (js/react/ -> pkg/react/), for `./react` and `./web/react`;
+//   3. adds the React hook (js/react/ -> pkg/react/), for `./react` and `./web/react`, and the Vue
+//      composable (js/vue/ -> pkg/vue/), for `./vue`;
 //   3b. adds the server build of the main entry (js/server/ -> pkg/server/), for server rendering;
 //   3c. adds injectTokenRefresher (js/angular/ -> pkg/angular/), for `./angular`;
 //   4. rewrites pkg/package.json, which wasm-pack generates from Cargo.toml with no `exports`;
@@ -130,6 +131,19 @@ for (const f of ["index.js", "index.d.ts", "inject.js", "inject.d.ts"]) {
   if (!angularFiles.includes(f)) throw new Error(`js/angular/${f} is missing`);
 }
 
+// --- the Vue composable ------------------------------------------------------------------------
+
+// Hand-written, shipped as they are (js/vue/composable.js): `./vue`, on the web entry.
+const VUE_SRC = join(REPO, "js", "vue");
+const outVue = join(pkgDir, "vue");
+rmSync(outVue, { recursive: true, force: true });
+mkdirSync(outVue);
+const vueFiles = readdirSync(VUE_SRC).filter((f) => f.endsWith(".js") || f.endsWith(".d.ts")).sort();
+for (const f of vueFiles) copyFileSync(join(VUE_SRC, f), join(outVue, f));
+for (const f of ["index.js", "index.d.ts", "composable.js", "composable.d.ts"]) {
+  if (!vueFiles.includes(f)) throw new Error(`js/vue/${f} is missing`);
+}
+
 // --- the changelog ------------------------------------------------------------------------------
 
 // npm ships README and LICENSE whatever `files` says, but not a changelog.
@@ -143,7 +157,7 @@ if (sameWasm) {
 }
 
 
-// The .d.ts files keep the doc comments; the React hook's files are hand-written and stay as they are.
+// The .d.ts files keep the doc comments; the React and Vue files are hand-written and stay as they are.
 minifyGlue([join(pkgDir, `${NAME}.js`), join(pkgDir, `${NAME}_bg.js`), join(outWeb, `${NAME}.js`)]);
 
 // --- package.json -------------------------------------------------------------------------------
@@ -176,6 +190,8 @@ const pkg = {
     "./web/react": { types: "./react/web.d.ts", default: "./react/web.js" },
     // injectTokenRefresher for Angular apps, on the web entry (js/angular/index.js says why).
     "./angular": { types: "./angular/index.d.ts", default: "./angular/index.js" },
+    // useTokenRefresher for Vue apps, on the web entry (what Vite loads with no config).
+    "./vue": { types: "./vue/index.d.ts", default: "./vue/index.js" },
     // So an app can hand the .wasm's URL to init(), e.g. Vite's `…/${WASM}?url`.
     [`./${WASM}`]: `./${WASM}`,
     "./package.json": "./package.json",
@@ -189,13 +205,14 @@ const pkg = {
     ...reactFiles.map((f) => `react/${f}`),
     ...serverFiles.map((f) => `server/${f}`),
     ...angularFiles.map((f) => `angular/${f}`),
+    ...vueFiles.map((f) => `vue/${f}`),
     "CHANGELOG.md",
     ...(hasSnippets ? ["snippets/"] : []),
   ],
-  // Only the React entries need React, only `./angular` needs Angular (its maintained majors),
-  // and only apps that import them have it.
-  peerDependencies: { react: ">=18", "@angular/core": ">=21" },
-  peerDependenciesMeta: { react: { optional: true }, "@angular/core": { optional: true } },
+  // Only the React entries need React, only `./angular` Angular (its maintained majors), only
+  // `./vue` Vue (3.3: toValue); only apps that import them have it.
+  peerDependencies: { react: ">=18", "@angular/core": ">=21", vue: ">=3.3" },
+  peerDependenciesMeta: { react: { optional: true }, "@angular/core": { optional: true }, vue: { optional: true } },
   // Only the bundler entry does something on import: it instantiates the .wasm and calls its
   // `__wbindgen_start`. The glue it imports, the .wasm itself (when it has no start section) and
   // the web entry (nothing until init()) only define things, so a bundler may drop them unused.

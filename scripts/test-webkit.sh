@@ -69,5 +69,7 @@ say "Next.js 16 app (App Router; Turbopack and webpack builds from the Chromium 
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/next-app.test.mjs
 say "Angular app (powerbi-client-angular, with and without zone.js; the Chromium run's build): WebKit (W3C WebDriver)"
 TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/angular-app.test.mjs
+say "Vue 3 app (powerbi-client-vue-js; vite build, reused from the Chromium run, and dev server): WebKit (W3C WebDriver)"
+TEST_BROWSER=webkit node scripts/webkit/with-driver.mjs node --test tests/vue-app.test.mjs
 
 say "WebKit suites took $((SECONDS - started)) s"

@@ -99,6 +99,12 @@ node --test tests/next-app.test.mjs
 say "Angular app: injectTokenRefresher with powerbi-client-angular, with and without zone.js (headless Chromium)"
 node --test tests/angular-app.test.mjs
 # --- end of the Angular block --------------------------------------------------------------------
+# --- the Vue composable in a Vue 3 + Vite app (issue 19) -----------------------------------------
+# powerbi-client-vue-js, built once by `vite build` (cached under target/vue-app/ for the WebKit
+# run) and served by Vite's dev server; against the stand-in on a free port of its own.
+say "Vue 3 app: useTokenRefresher with powerbi-client-vue-js, vite build and dev server (headless Chromium)"
+node --test tests/vue-app.test.mjs
+# --- end of the Vue block ------------------------------------------------------------------------
 say "demo in Power BI mode against local stand-ins of Azure AD, the REST API and the report iframe"
 node --test tests/real-demo.test.mjs
 

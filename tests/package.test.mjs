@@ -1,7 +1,8 @@
 // The tarball a user would install, read as npm would: its file list and its package.json
 // (exports, types, sideEffects, peer dependencies; nothing of the workspace shipped), what its
-// entries import (only the React ones may import React), and `npm publish --dry-run` of that
-// very tarball (a dry run: nothing is published; npm asks the registry, which must be reachable).
+// entries import (only the React ones may import React, only the Vue one Vue), and
+// `npm publish --dry-run` of that very tarball (a dry run: nothing is published; npm asks the
+// registry, which must be reachable).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -41,6 +42,10 @@ test("the tarball holds the package's files and nothing else", () => {
     "react/web.d.ts",
     "server/index.js",
     "react/web.js",
+    "vue/composable.d.ts",
+    "vue/composable.js",
+    "vue/index.d.ts",
+    "vue/index.js",
     `web/${NAME}.d.ts`,
     `web/${NAME}.js`,
   ].sort());
@@ -55,7 +60,7 @@ test("package.json: name, version, exports with types first, main/module/types",
   assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
   assert.equal(pkg.type, "module");
   assert.equal(pkg.license, "MIT");
-  assert.deepEqual(Object.keys(pkg.exports), [".", "./web", "./react", "./web/react", "./angular", `./${NAME}_bg.wasm`, "./package.json"]);
+  assert.deepEqual(Object.keys(pkg.exports), [".", "./web", "./react", "./web/react", "./angular", "./vue", `./${NAME}_bg.wasm`, "./package.json"]);
   for (const [key, target] of Object.entries(pkg.exports)) {
     const conditions = typeof target === "string" ? { default: target } : target;
     // TypeScript takes the first condition that matches: `types` must come before `default`.
@@ -74,22 +79,27 @@ test("package.json: name, version, exports with types first, main/module/types",
     assert.equal(Object.keys(pkg.exports[key]).at(-1), "default", `${key}: default last`);
   }
   assert.equal(pkg.exports["./angular"].types, "./angular/index.d.ts");
+  assert.equal(pkg.exports["./vue"].types, "./vue/index.d.ts");
   for (const field of ["main", "module", "types"]) assert.ok(files.includes(pkg[field]), `${field}: ${pkg[field]}`);
   assert.equal(pkg.types, `${NAME}.d.ts`);
 });
 
-test("package.json: react and @angular/core are optional peer dependencies, nothing else is a dependency", () => {
-  // @angular/core: the majors Angular still maintains (21 and up).
-  assert.deepEqual(pkg.peerDependencies, { react: ">=18", "@angular/core": ">=21" });
-  assert.deepEqual(pkg.peerDependenciesMeta, { react: { optional: true }, "@angular/core": { optional: true } });
+test("package.json: react, @angular/core and vue are optional peer dependencies, nothing else is a dependency", () => {
+  // @angular/core: the majors Angular still maintains (21 and up); vue: 3.3 (toValue).
+  assert.deepEqual(pkg.peerDependencies, { react: ">=18", "@angular/core": ">=21", vue: ">=3.3" });
+  assert.deepEqual(pkg.peerDependenciesMeta, {
+    react: { optional: true },
+    "@angular/core": { optional: true },
+    vue: { optional: true },
+  });
   assert.equal(pkg.dependencies, undefined);
   assert.equal(pkg.scripts, undefined, "no install or lifecycle scripts");
 });
 
-test("package.json: sideEffects names only the main entry's module (and no React or server file)", () => {
+test("package.json: sideEffects names only the main entry's module (and no adapter or server file)", () => {
   assert.ok(Array.isArray(pkg.sideEffects));
   assert.ok(pkg.sideEffects.includes(`./${NAME}.js`));
-  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|angular|web\/|server/, pattern);
+  for (const pattern of pkg.sideEffects) assert.doesNotMatch(pattern, /react|angular|vue|web\/|server/, pattern);
 });
 
 /** The modules a file imports, by specifier (static `import … from` / `import "…"` and `export … from`). */
@@ -116,7 +126,7 @@ function reach(entry) {
   return { modules: [...seen], bare: [...bare] };
 }
 
-test("the main and web entries need no React; the React entries import react and their own entry", () => {
+test("the main and web entries need no React or Vue; the React entries import react, the Vue entry vue, and each its own entry", () => {
   assert.deepEqual(reach(`${NAME}.js`).bare, [], "the main entry imports nothing outside the package");
   assert.deepEqual(reach(`web/${NAME}.js`).bare, [], "the web entry imports nothing outside the package");
   const react = reach("react/index.js");
@@ -132,10 +142,13 @@ test("the main and web entries need no React; the React entries import react and
   assert.deepEqual(server.modules.sort(), ["react/hook.js", "react/server.js", "server/index.js"]);
 });
 
-test("the Angular entry imports @angular/core and the web entry only", () => {
+test("the Angular and Vue entries import their framework and the web entry only", () => {
   const angular = reach("angular/index.js");
   assert.deepEqual(angular.bare, ["@angular/core"]);
   assert.ok(angular.modules.includes(`web/${NAME}.js`) && !angular.modules.includes(`${NAME}.js`), "./angular uses the web entry");
+  const vue = reach("vue/index.js");
+  assert.deepEqual(vue.bare, ["vue"]);
+  assert.ok(vue.modules.includes(`web/${NAME}.js`) && !vue.modules.includes(`${NAME}.js`), "./vue uses the web entry");
 });
 
 test("CHANGELOG.md says what this version holds", () => {

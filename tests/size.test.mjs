@@ -82,3 +82,28 @@ test(`the Angular adapter adds at most ${ANGULAR_BUDGET} bytes gzipped to a bund
   );
   assert.ok(gzip <= ANGULAR_BUDGET, `${gzip} bytes gzip is over the budget of ${ANGULAR_BUDGET}`);
 });
+
+// The Vue composable (pkg/vue/, hand-written and shipped as is): what an app importing
+// `powerbi-token-refresh/vue` adds to its page on top of the package, measured as for the hook.
+const VUE_BUDGET = 900;
+
+test(`the Vue composable adds at most ${VUE_BUDGET} bytes gzipped to a bundled page`, async () => {
+  const { build } = await import("esbuild");
+  const shipped = Buffer.concat(["composable.js", "index.js"].map((f) => readFileSync(new URL(`vue/${f}`, pkg))));
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL("vue/index.js", pkg))],
+    bundle: true,
+    minify: true,
+    write: false,
+    format: "esm",
+    external: ["vue", "../web/powerbi_token_refresh.js"],
+    logLevel: "silent",
+  });
+  const bundled = result.outputFiles[0].contents;
+  const gzip = gzipSync(bundled, { level: 9 }).length;
+  console.log(
+    `  vue/index.js + composable.js: shipped ${shipped.length} bytes (${gzipSync(shipped, { level: 9 }).length} gzip); ` +
+      `bundled ${bundled.length} bytes, ${gzip} gzip (budget ${VUE_BUDGET})`,
+  );
+  assert.ok(gzip <= VUE_BUDGET, `${gzip} bytes gzip is over the budget of ${VUE_BUDGET}`);
+});

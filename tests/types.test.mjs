@@ -1,4 +1,4 @@
-// Types that compile anywhere: tests/types/*.ts (the main entry, `web`, `react` and `angular`, with misuse
+// Types that compile anywhere: tests/types/*.ts (the main entry, `web`, `react`, `angular` and `vue`, with misuse
 // that must not compile) checked by `tsc --strict` with `skipLibCheck: false` against the package
 // installed from its tarball, imported by name through `exports`, under each `lib` a project
 // may have (no esnext: wasm-bindgen's [Symbol.dispose] needed a fix, see scripts/package-json.mjs)
@@ -18,9 +18,9 @@ const dir = mkdtempSync(join(tmpdir(), "pbi-types-"));
 cpSync(join(ROOT, "tests", "types"), dir, { recursive: true });
 writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
 installTarball(tarball(), dir);
-linkWorkspaceModules(dir, ["powerbi-client"]); // for its `Embed` type in react.ts and angular.ts
-// angular.ts checks against Angular's own types (Signal), with what they import.
-linkWorkspaceModules(dir, ["@angular/core", "rxjs"]);
+// powerbi-client's `Embed` type (react.ts, angular.ts, vue.ts); Angular's own types (Signal) with
+// what they import, and Vue's (angular.ts, vue.ts).
+linkWorkspaceModules(dir, ["powerbi-client", "@angular/core", "rxjs", "vue"]);
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 
 const LIBS = {
@@ -34,7 +34,7 @@ const RESOLUTIONS = {
 
 for (const [libName, lib] of Object.entries(LIBS)) {
   for (const [resolution, modules] of Object.entries(RESOLUTIONS)) {
-    test(`tsc --strict, skipLibCheck false, lib ${libName}, moduleResolution ${resolution}: main, web, react, angular`, () => {
+    test(`tsc --strict, skipLibCheck false, lib ${libName}, moduleResolution ${resolution}: main, web, react, angular, vue`, () => {
       const config = `tsconfig.${libName.replace(/\W+/g, "-")}.${resolution}.json`;
       const compilerOptions = { ...base.compilerOptions, lib, ...modules };
       const files = lib.includes("ESNext") ? [...base.files, "disposable.ts"] : base.files;
