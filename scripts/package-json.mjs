@@ -91,58 +91,41 @@ function fixDispose(path) {
 fixDispose(join(pkgDir, `${NAME}.d.ts`));
 if (read(join(outWeb, `${NAME}.d.ts`)).includes(DISPOSE_MEMBER)) throw new Error("web types: unexpected [Symbol.dispose]");
 
-// --- the React hook -----------------------------------------------------------------------------
+// --- the hand-written entries: the React hook ------------------------------------------------------
 
-// Hand-written, shipped as they are: no JSX, no build step (js/react/hook.js says why).
-const REACT_SRC = join(REPO, "js", "react");
-const outReact = join(pkgDir, "react");
-rmSync(outReact, { recursive: true, force: true });
-mkdirSync(outReact);
-const reactFiles = readdirSync(REACT_SRC).filter((f) => f.endsWith(".js") || f.endsWith(".d.ts")).sort();
-for (const f of reactFiles) copyFileSync(join(REACT_SRC, f), join(outReact, f));
-for (const f of ["index.js", "index.d.ts", "web.js", "web.d.ts", "hook.js", "hook.d.ts"]) {
-  if (!reactFiles.includes(f)) throw new Error(`js/react/${f} is missing`);
+/**
+ * Copies the hand-written files of js/<name>/ (`.js`, and `.d.ts` unless `types` is false) to
+ * pkg/<name>/, shipped as they are (no build step: the file the tests load is the file that
+ * ships), after checking that each of `required` is there. The names copied, sorted.
+ */
+function copyHandWritten(name, required, types = true) {
+  const from = join(REPO, "js", name);
+  const to = join(pkgDir, name);
+  rmSync(to, { recursive: true, force: true });
+  mkdirSync(to);
+  const files = readdirSync(from).filter((f) => f.endsWith(".js") || (types && f.endsWith(".d.ts"))).sort();
+  for (const f of required) if (!files.includes(f)) throw new Error(`js/${name}/${f} is missing`);
+  for (const f of files) copyFileSync(join(from, f), join(to, f));
+  return files;
 }
+
+// No JSX, no build step (js/react/hook.js says why).
+const reactFiles = copyHandWritten("react", ["index.js", "index.d.ts", "web.js", "web.d.ts", "hook.js", "hook.d.ts", "server.js"]);
 
 // --- the server build -----------------------------------------------------------------------------
 
 // What `.` and `./react` resolve to on a server (the SERVER conditions below): the same names,
-// nothing instantiated on import (js/server/index.js says why). Hand-written, shipped as is.
+// nothing instantiated on import (js/server/index.js says why).
 const SERVER = ["node", "edge-light"];
-const SERVER_SRC = join(REPO, "js", "server");
-const outServer = join(pkgDir, "server");
-rmSync(outServer, { recursive: true, force: true });
-mkdirSync(outServer);
-const serverFiles = readdirSync(SERVER_SRC).filter((f) => f.endsWith(".js")).sort();
-for (const f of serverFiles) copyFileSync(join(SERVER_SRC, f), join(outServer, f));
-if (!serverFiles.includes("index.js") || !reactFiles.includes("server.js")) throw new Error("js/server/index.js or js/react/server.js is missing");
+const serverFiles = copyHandWritten("server", ["index.js"], false);
 /** `file` under each server condition: listed before `default`, which a server never reaches. */
 const onServer = (file) => Object.fromEntries(SERVER.map((condition) => [condition, file]));
-// --- the Angular adapter ---------------------------------------------------------------------------
 
-// Hand-written, shipped as they are, like the React hook (js/angular/inject.js says why).
-const ANGULAR_SRC = join(REPO, "js", "angular");
-const outAngular = join(pkgDir, "angular");
-rmSync(outAngular, { recursive: true, force: true });
-mkdirSync(outAngular);
-const angularFiles = readdirSync(ANGULAR_SRC).filter((f) => f.endsWith(".js") || f.endsWith(".d.ts")).sort();
-for (const f of angularFiles) copyFileSync(join(ANGULAR_SRC, f), join(outAngular, f));
-for (const f of ["index.js", "index.d.ts", "inject.js", "inject.d.ts"]) {
-  if (!angularFiles.includes(f)) throw new Error(`js/angular/${f} is missing`);
-}
+// --- the Angular adapter and the Vue composable, both on the web entry -------------------------------
 
-// --- the Vue composable ------------------------------------------------------------------------
-
-// Hand-written, shipped as they are (js/vue/composable.js): `./vue`, on the web entry.
-const VUE_SRC = join(REPO, "js", "vue");
-const outVue = join(pkgDir, "vue");
-rmSync(outVue, { recursive: true, force: true });
-mkdirSync(outVue);
-const vueFiles = readdirSync(VUE_SRC).filter((f) => f.endsWith(".js") || f.endsWith(".d.ts")).sort();
-for (const f of vueFiles) copyFileSync(join(VUE_SRC, f), join(outVue, f));
-for (const f of ["index.js", "index.d.ts", "composable.js", "composable.d.ts"]) {
-  if (!vueFiles.includes(f)) throw new Error(`js/vue/${f} is missing`);
-}
+// js/angular/inject.js and js/vue/composable.js say why that entry.
+const angularFiles = copyHandWritten("angular", ["index.js", "index.d.ts", "inject.js", "inject.d.ts"]);
+const vueFiles = copyHandWritten("vue", ["index.js", "index.d.ts", "composable.js", "composable.d.ts"]);
 
 // --- the changelog ------------------------------------------------------------------------------
 
