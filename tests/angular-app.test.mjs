@@ -16,12 +16,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { serveStatic, sleep } from "../scripts/demo-server.mjs";
-import { checkOneEmbed, launchStandinTabs, record, standinLog, startStandin, stopStandin, tokenNumber } from "./support/apps.mjs";
+import { buildKey, checkOneEmbed, launchStandinTabs, record, standinLog, startStandin, stopStandin, tokenNumber } from "./support/apps.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
 import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR } from "./support/tabs.mjs";
 
@@ -52,21 +51,11 @@ let server;
 let browser;
 let built; // { dir, seconds, cached }
 
-/** The app's files (no node_modules, no dist), for the cache key. */
-function appFiles(dir = APP) {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => !["node_modules", "dist", ".angular"].includes(e.name))
-    .flatMap((e) => (e.isDirectory() ? appFiles(join(dir, e.name)) : [join(dir, e.name)]))
-    .sort();
-}
-
 /** `ng build` of the app against the tarball, or the cached output of an identical build. */
 function build() {
   const path = tarball();
-  const hash = createHash("sha256").update(readFileSync(path));
-  for (const file of appFiles()) hash.update(relative(APP, file)).update(readFileSync(file));
-  for (const name of MODULES) hash.update(readFileSync(join(ROOT, "node_modules", name, "package.json")));
-  const cache = join(ROOT, "target", "angular-app", hash.digest("hex").slice(0, 16));
+  const key = buildKey({ tarball: path, app: APP, ignore: /^(node_modules|dist|\.angular)$/, modules: MODULES });
+  const cache = join(ROOT, "target", "angular-app", key);
   if (existsSync(join(cache, "index.html"))) return { dir: cache, seconds: 0, cached: true };
 
   const started = Date.now();

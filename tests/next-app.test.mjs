@@ -13,11 +13,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { freePort, sleep } from "../scripts/demo-server.mjs";
-import { launchStandinTabs, record, standinLog, startStandin, stopStandin, tokenNumber } from "./support/apps.mjs";
+import { buildKey, launchStandinTabs, record, standinLog, startStandin, stopStandin, tokenNumber } from "./support/apps.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
 import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR } from "./support/tabs.mjs";
 
@@ -41,24 +40,9 @@ let dir;
 let standin;
 let browser;
 
-/** Every file of the app's sources, sorted, for the cache key. */
-function sourceFiles(from = SOURCES) {
-  return readdirSync(from)
-    .flatMap((name) => {
-      const path = join(from, name);
-      if (/^(node_modules|\.next.*)$/.test(name)) return [];
-      return statSync(path).isDirectory() ? sourceFiles(path) : [path];
-    })
-    .sort();
-}
-
 /** The app's folder under target/next-app/<key>, copied and installed unless already there. */
 function appDir(tarballPath) {
-  const hash = createHash("sha256");
-  hash.update(readFileSync(tarballPath));
-  for (const file of sourceFiles()) hash.update(`${relative(SOURCES, file)}\0`).update(readFileSync(file));
-  hash.update(JSON.parse(readFileSync(join(ROOT, "node_modules", "next", "package.json"), "utf8")).version);
-  const at = join(CACHE, hash.digest("hex").slice(0, 16));
+  const at = join(CACHE, buildKey({ tarball: tarballPath, app: SOURCES, ignore: /^(node_modules|\.next.*)$/, modules: ["next"] }));
   if (existsSync(join(at, ".installed"))) return at;
   rmSync(CACHE, { recursive: true, force: true }); // older keys: nothing will use them again
   mkdirSync(CACHE, { recursive: true });

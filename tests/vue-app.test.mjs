@@ -15,11 +15,10 @@
 //   the options goes to Vue's error handling, not into the page.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { serveStatic, sleep } from "../scripts/demo-server.mjs";
-import { checkOneEmbed, launchStandinTabs, record, standinLog, startStandin, stopStandin, viteRuns, viteSkip, withProblemCollector } from "./support/apps.mjs";
+import { buildKey, checkOneEmbed, launchStandinTabs, record, standinLog, startStandin, stopStandin, viteRuns, viteSkip, withProblemCollector } from "./support/apps.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
 import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR } from "./support/tabs.mjs";
 
@@ -37,28 +36,19 @@ let vite;
 let browser;
 let built = "";
 
-/** Every file of the app's sources, for the cache key. */
-function sources(from, prefix = "") {
-  return readdirSync(from, { withFileTypes: true })
-    .filter((e) => !["node_modules", "dist"].includes(e.name))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => (e.isDirectory() ? sources(join(from, e.name), `${prefix}${e.name}/`) : [[`${prefix}${e.name}`, join(from, e.name)]]));
-}
-
 /**
- * The app with the tarball installed and built, under target/vue-app/<key>/: the key hashes the
- * tarball, the app's sources and the versions of Vite and its Vue plugin, so a run in another
- * engine reuses the build and any change makes a new one.
+ * The app with the tarball installed and built, under target/vue-app/<key>/ (buildKey(): the
+ * tarball, the app's sources, Vite, its Vue plugin, Vue and powerbi-client-vue-js).
  */
 async function builtApp() {
   const src = join(ROOT, "tests", "vue-app");
   const path = tarball();
-  const hash = createHash("sha256").update(readFileSync(path));
-  for (const [name, file] of sources(src)) hash.update(name).update(readFileSync(file));
-  for (const m of ["vite", "@vitejs/plugin-vue", "vue", "powerbi-client-vue-js"]) {
-    hash.update(JSON.parse(readFileSync(join(ROOT, "node_modules", m, "package.json"), "utf8")).version);
-  }
-  const key = hash.digest("hex").slice(0, 16);
+  const key = buildKey({
+    tarball: path,
+    app: src,
+    ignore: /^(node_modules|dist)$/,
+    modules: ["vite", "@vitejs/plugin-vue", "vue", "powerbi-client-vue-js"],
+  });
   const cache = join(ROOT, "target", "vue-app");
   const app = join(cache, key);
   if (existsSync(join(app, "dist", "index.html"))) return { app, reused: true };

@@ -1,10 +1,12 @@
 // What the framework app tests (tests/{react,angular,next,vue}-app.test.mjs) share: the stand-in
 // of the Power BI service (tests/standin) in a child process, a browser that reaches it as
 // https://fake.powerbi.com, reading what the stand-in's embed received and checking it against
-// the app's provider calls.
+// the app's provider calls, and the cache key of an app's build under target/.
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { freePort } from "../../scripts/demo-server.mjs";
 import { ROOT } from "./package.mjs";
 import { PROBLEM_COLLECTOR, launchTabs } from "./tabs.mjs";
@@ -123,4 +125,25 @@ export function checkOneEmbed(log, calls, label, { lifetimeMs, marginMs }) {
     assert.ok(gap > lifetimeMs - marginMs - 1000, `${label}: provider calls ${gap} ms apart`);
   }
   return marginsLeft;
+}
+
+/** The files below `dir` whose path has no part matching `ignore` (a file or folder name), sorted. */
+function appFiles(dir, ignore) {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !ignore.test(e.name))
+    .flatMap((e) => (e.isDirectory() ? appFiles(join(dir, e.name), ignore) : [join(dir, e.name)]))
+    .sort();
+}
+
+/**
+ * The key of an app's build, so that a run in another engine reuses it and any change makes a
+ * new one: 16 hex digits of a hash of the tarball, each of the app's files under `app` (its path
+ * there and its content; names matching `ignore`, such as node_modules and build output, left
+ * out) and the package.json of each of the workspace's `modules` the build uses.
+ */
+export function buildKey({ tarball, app, ignore, modules }) {
+  const hash = createHash("sha256").update(readFileSync(tarball));
+  for (const file of appFiles(app, ignore)) hash.update(`${relative(app, file)}\0`).update(readFileSync(file));
+  for (const name of modules) hash.update(readFileSync(join(ROOT, "node_modules", name, "package.json")));
+  return hash.digest("hex").slice(0, 16);
 }
