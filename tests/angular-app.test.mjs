@@ -15,19 +15,20 @@
 // the WebKit run reuses Chromium's.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, fork } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { freePort, serveStatic, sleep } from "../scripts/demo-server.mjs";
+import { serveStatic, sleep } from "../scripts/demo-server.mjs";
+import { buildKey, checkOneEmbed, launchStandinTabs, record, standinLog, startStandin, stopStandin, tokenNumber } from "./support/apps.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
-import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
+import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR } from "./support/tabs.mjs";
 
 const LIFETIME_MS = 5000; // each token's life
 const MARGIN_MS = 2000; // refresh this long before expiry: one provider call every 3 s
 const CHECK_INTERVAL_MS = 500; // the app's checkIntervalMs (tests/angular-app/src/app/backend.ts)
 const WAIT_MS = 20_000;
+const TIMING = { lifetimeMs: LIFETIME_MS, marginMs: MARGIN_MS };
 const APP = join(ROOT, "tests", "angular-app");
 const MODULES = [
   "@angular/build",
@@ -50,34 +51,11 @@ let server;
 let browser;
 let built; // { dir, seconds, cached }
 
-/** Starts tests/standin/server.mjs on a free port of its own; resolves once it listens. */
-async function startStandin() {
-  const port = await freePort();
-  const child = fork(join(ROOT, "tests", "standin", "server.mjs"), [], {
-    env: { ...process.env, STANDIN_PORT: String(port) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the stand-in exited (code ${code}) before listening`)));
-    child.on("message", (m) => m?.listening && resolve(Object.assign(child, { port })));
-  });
-}
-
-/** The app's files (no node_modules, no dist), for the cache key. */
-function appFiles(dir = APP) {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => !["node_modules", "dist", ".angular"].includes(e.name))
-    .flatMap((e) => (e.isDirectory() ? appFiles(join(dir, e.name)) : [join(dir, e.name)]))
-    .sort();
-}
-
 /** `ng build` of the app against the tarball, or the cached output of an identical build. */
 function build() {
   const path = tarball();
-  const hash = createHash("sha256").update(readFileSync(path));
-  for (const file of appFiles()) hash.update(relative(APP, file)).update(readFileSync(file));
-  for (const name of MODULES) hash.update(readFileSync(join(ROOT, "node_modules", name, "package.json")));
-  const cache = join(ROOT, "target", "angular-app", hash.digest("hex").slice(0, 16));
+  const key = buildKey({ tarball: path, app: APP, ignore: /^(node_modules|dist|\.angular)$/, modules: MODULES });
+  const cache = join(ROOT, "target", "angular-app", key);
   if (existsSync(join(cache, "index.html"))) return { dir: cache, seconds: 0, cached: true };
 
   const started = Date.now();
@@ -107,83 +85,16 @@ before(async () => {
   built = build();
   standin = await startStandin();
   server = await serveStatic(built.dir, { headHtml: NEEDS_PROBLEM_COLLECTOR ? PROBLEM_COLLECTOR : "" });
-  // In WebKit the driver does the same: acceptInsecureCerts, and a tunnel from any host to 127.0.0.1.
-  browser = await launchTabs({
-    chromiumArgs: [
-      "--ignore-certificate-errors", // the stand-in's throwaway certificate
-      "--host-resolver-rules=MAP fake.powerbi.com 127.0.0.1",
-      // Timers in a headless page must run on time for token lifetimes of seconds.
-      "--disable-background-timer-throttling",
-      "--disable-renderer-backgrounding",
-      "--disable-backgrounding-occluded-windows",
-    ],
-  });
+  browser = await launchStandinTabs();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await server?.close().catch(() => {});
-  if (standin && standin.exitCode === null) {
-    standin.disconnect();
-    standin.kill("SIGTERM");
-  }
+  stopStandin(standin);
 });
 
-/** The number a token minted by the app carries in its payload (tokens are never printed). */
-function tokenNumber(token) {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).n;
-}
-
-/** The stand-in iframe's log (tests/standin/embed.js `log`), asked through the page. */
-function standinLog(page) {
-  return page.evaluate(() => {
-    const frame = document.querySelector(".report iframe");
-    if (!frame) throw new Error("no report iframe");
-    const id = `log-${Math.random()}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the stand-in did not answer")), 5000);
-      addEventListener("message", function onReply(event) {
-        if (event.data?.standin !== "log" || !event.data.reply || event.data.id !== id) return;
-        removeEventListener("message", onReply);
-        clearTimeout(timer);
-        resolve(event.data);
-      });
-      frame.contentWindow.postMessage({ standin: "log", id }, "*");
-    });
-  });
-}
-
-const record = (page) => page.evaluate(() => structuredClone(window.app.record));
 const running = (page) => page.evaluate(() => window.app.startedCount());
-
-/**
- * Checks one embed's life in the stand-in against the provider calls made for it: the tokens it
- * received after its load are exactly those calls' tokens, in order (one call per token, none
- * spare), each received before the token it replaced expired; it never died.
- */
-function checkOneEmbed(log, calls, label) {
-  assert.equal(log.dead, false, `${label}: the stand-in embed died of an expired token`);
-  assert.deepEqual(log.expiries, [], `${label}: no token expired in the stand-in`);
-  assert.equal(log.loads.length, 1, `${label}: loaded once (no reload)`);
-  const received = log.tokens.map((t) => ({ n: tokenNumber(t.token), at: t.at, exp: t.exp, outcome: t.outcome }));
-  assert.deepEqual(received.map((t) => t.n), calls.map((c) => c.n), `${label}: the stand-in received each provider token once, in order`);
-  assert.ok(received.every((t) => t.outcome === "accept"), `${label}: every token accepted`);
-  assert.ok(log.loadRequests.length === 1 && log.loadRequests[0].exp !== null, `${label}: loaded with a JWT-shaped token`);
-  let previous = { exp: log.loadRequests[0].exp, n: tokenNumber(log.loadRequests[0].token) };
-  const marginsLeft = [];
-  for (const t of received) {
-    assert.ok(t.at < previous.exp, `${label}: token ${t.n} arrived ${t.at - previous.exp} ms after token ${previous.n} expired`);
-    marginsLeft.push(previous.exp - t.at);
-    previous = t;
-  }
-  // Once per lifetime: consecutive calls are a lifetime less the margin apart, give or take the
-  // check interval and timers; two calls for one token would be far closer.
-  for (let i = 1; i < calls.length; i++) {
-    const gap = calls[i].at - calls[i - 1].at;
-    assert.ok(gap > LIFETIME_MS - MARGIN_MS - 1000, `${label}: provider calls ${gap} ms apart`);
-  }
-  return marginsLeft;
-}
 
 /** Waits until `count` more provider calls than `from` were made; returns the new ones. */
 async function calls(page, what, from, count) {
@@ -211,7 +122,7 @@ async function scenario(zone) {
   const first = await calls(page, await at("three provider calls for report a"), 0, 3);
   assert.equal(await running(page), 1, `${label}: exactly one refresher runs`);
   assert.ok(first.every((c) => c.report === "a"), `${label}: the calls were for report a`);
-  const margins = checkOneEmbed(await standinLog(page), first, `${label}, report a`);
+  const margins = checkOneEmbed(await standinLog(page), first, `${label}, report a`, TIMING);
   assert.match(await page.evaluate(() => document.getElementById("status").textContent), /^refresher running · refreshed, [1-9]\d* refreshes$/);
 
   // --- switch to report b: the refresher follows the new embed --------------------------------
@@ -220,7 +131,7 @@ async function scenario(zone) {
   const second = await calls(page, await at("two provider calls for report b"), seen.providerCalls.length, 2);
   assert.equal(await running(page), 1, `${label}: one refresher after the switch`);
   assert.ok(second.every((c) => c.report === "b"), `${label}: after the switch, the calls were for report b`);
-  margins.push(...checkOneEmbed(await standinLog(page), second, `${label}, report b`));
+  margins.push(...checkOneEmbed(await standinLog(page), second, `${label}, report b`, TIMING));
 
   // --- destroy: no call after, the refresher stopped ------------------------------------------
   const runningAfterClick = await page.evaluate(async () => {
@@ -242,7 +153,7 @@ async function scenario(zone) {
   await page.evaluate(() => document.getElementById("toggle").click());
   const third = await calls(page, await at("two provider calls after re-creating"), later.providerCalls.length, 2);
   assert.equal(await running(page), 1, `${label}: exactly one refresher after re-creating`);
-  margins.push(...checkOneEmbed(await standinLog(page), third, `${label}, re-created`));
+  margins.push(...checkOneEmbed(await standinLog(page), third, `${label}, re-created`, TIMING));
   assert.equal(await page.evaluate(() => window.app.maxStarted), 1, `${label}: never more than one refresher at a time`);
 
   // --- refreshNow(): one more call, its token in the stand-in -----------------------------------

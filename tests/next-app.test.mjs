@@ -12,13 +12,13 @@
 // scripts/webkit/with-driver.mjs (see tests/support/tabs.mjs).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fork, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { freePort, sleep } from "../scripts/demo-server.mjs";
+import { buildKey, launchStandinTabs, record, standinLog, startStandin, stopStandin, tokenNumber } from "./support/apps.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
-import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
+import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR } from "./support/tabs.mjs";
 
 const LIFETIME_MS = 6000; // each token's life
 const MARGIN_MS = 2000; // refresh this long before expiry: one provider call every 4 s
@@ -40,24 +40,9 @@ let dir;
 let standin;
 let browser;
 
-/** Every file of the app's sources, sorted, for the cache key. */
-function sourceFiles(from = SOURCES) {
-  return readdirSync(from)
-    .flatMap((name) => {
-      const path = join(from, name);
-      if (/^(node_modules|\.next.*)$/.test(name)) return [];
-      return statSync(path).isDirectory() ? sourceFiles(path) : [path];
-    })
-    .sort();
-}
-
 /** The app's folder under target/next-app/<key>, copied and installed unless already there. */
 function appDir(tarballPath) {
-  const hash = createHash("sha256");
-  hash.update(readFileSync(tarballPath));
-  for (const file of sourceFiles()) hash.update(`${relative(SOURCES, file)}\0`).update(readFileSync(file));
-  hash.update(JSON.parse(readFileSync(join(ROOT, "node_modules", "next", "package.json"), "utf8")).version);
-  const at = join(CACHE, hash.digest("hex").slice(0, 16));
+  const at = join(CACHE, buildKey({ tarball: tarballPath, app: SOURCES, ignore: /^(node_modules|\.next.*)$/, modules: ["next"] }));
   if (existsSync(join(at, ".installed"))) return at;
   rmSync(CACHE, { recursive: true, force: true }); // older keys: nothing will use them again
   mkdirSync(CACHE, { recursive: true });
@@ -127,66 +112,16 @@ function stop(server) {
   });
 }
 
-/** Starts tests/standin/server.mjs on `port`; resolves once it listens. */
-function startStandin(port) {
-  const child = fork(join(ROOT, "tests", "standin", "server.mjs"), [], {
-    env: { ...process.env, STANDIN_PORT: String(port) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the stand-in exited (code ${code}) before listening`)));
-    child.on("message", (m) => m?.listening && resolve(child));
-  });
-}
-
 before(async () => {
   dir = appDir(tarball());
-  const port = await freePort();
-  standin = await startStandin(port);
-  standin.port = port;
-  browser = await launchTabs({
-    chromiumArgs: [
-      "--ignore-certificate-errors", // the stand-in's throwaway certificate
-      "--host-resolver-rules=MAP fake.powerbi.com 127.0.0.1",
-      // Timers in a headless page must run on time for token lifetimes of seconds.
-      "--disable-background-timer-throttling",
-      "--disable-renderer-backgrounding",
-      "--disable-backgrounding-occluded-windows",
-    ],
-  });
+  standin = await startStandin();
+  browser = await launchStandinTabs();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  if (standin && standin.exitCode === null) {
-    standin.disconnect();
-    standin.kill("SIGTERM");
-  }
+  stopStandin(standin);
 });
-
-/** The number a token minted by the app carries in its payload (tokens are never printed). */
-function tokenNumber(token) {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).n;
-}
-
-/** The stand-in iframe's log (tests/standin/embed.js `log`), asked through the page. */
-function standinLog(page) {
-  return page.evaluate(() => {
-    const frame = document.querySelector(".report iframe");
-    if (!frame) throw new Error("no report iframe");
-    const id = `log-${Math.random()}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the stand-in did not answer")), 5000);
-      addEventListener("message", function onReply(event) {
-        if (event.data?.standin !== "log" || !event.data.reply || event.data.id !== id) return;
-        removeEventListener("message", onReply);
-        clearTimeout(timer);
-        resolve(event.data);
-      });
-      frame.contentWindow.postMessage({ standin: "log", id }, "*");
-    });
-  });
-}
 
 /** One page: rendered on the server, then kept fresh in the browser. Returns the margins left. */
 async function scenario(server, { path, entry }) {
@@ -207,13 +142,13 @@ async function scenario(server, { path, entry }) {
     await page.waitFor("the app to hydrate", () => window.app?.record.hydrated, 30_000);
     assert.equal(await page.evaluate(() => window.app.entry), entry, "the page runs on the entry under test");
     await page.waitFor(`${CALLS} provider calls`, (n) => window.app.record.providerCalls.length >= n, CALLS * LIFETIME_MS + 20_000, CALLS);
-    const record = await page.evaluate(() => structuredClone(window.app.record));
+    const seen = await record(page);
     assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
-    assert.equal(record.embeds, 1, "powerbi-client-react embedded once");
+    assert.equal(seen.embeds, 1, "powerbi-client-react embedded once");
     assert.match(await page.evaluate(() => document.getElementById("status").textContent), /^refresher running · refreshed: /);
 
     const log = await standinLog(page);
-    const calls = record.providerCalls;
+    const calls = seen.providerCalls;
     assert.equal(log.dead, false, "the stand-in embed died of an expired token");
     assert.deepEqual(log.expiries, [], "no token expired in the stand-in");
     assert.equal(log.loads.length, 1, "loaded once");
@@ -233,7 +168,7 @@ async function scenario(server, { path, entry }) {
       const gap = calls[i].at - calls[i - 1].at;
       assert.ok(gap > LIFETIME_MS - MARGIN_MS - 1000, `provider calls ${gap} ms apart: more than one per token`);
     }
-    assert.deepEqual(record.events.filter((e) => e.type !== "refreshed"), [], "only refreshed events");
+    assert.deepEqual(seen.events.filter((e) => e.type !== "refreshed"), [], "only refreshed events");
 
     const errors = (await page.problems()).filter((p) => p.level !== "warning").map((p) => p.text);
     assert.deepEqual(errors, [], "no errors on the page (hydration included)");

@@ -11,40 +11,27 @@
 // stand-in gets next, never a spare); unmounting stops every call; remounting starts one refresher.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fork } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, serveStatic, sleep } from "../scripts/demo-server.mjs";
+import { serveStatic, sleep } from "../scripts/demo-server.mjs";
+import { checkOneEmbed, launchStandinTabs, record, standinLog, startStandin, stopStandin, viteRuns, viteSkip, withProblemCollector } from "./support/apps.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
-import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
+import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR } from "./support/tabs.mjs";
 
 const require = createRequire(import.meta.url);
 
 const LIFETIME_MS = 6000; // each token's life
 const MARGIN_MS = 2000; // refresh this long before expiry: one provider call every 4 s
 const WAIT_MS = 20_000;
-const [major, minor] = process.versions.node.split(".").map(Number);
-const viteRuns = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
+const TIMING = { lifetimeMs: LIFETIME_MS, marginMs: MARGIN_MS };
 
 let tmp;
 let dir;
 let standin;
 let vite;
 let browser;
-
-/** Starts tests/standin/server.mjs on `port`; resolves once it listens. */
-function startStandin(port) {
-  const child = fork(join(ROOT, "tests", "standin", "server.mjs"), [], {
-    env: { ...process.env, STANDIN_PORT: String(port) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the stand-in exited (code ${code}) before listening`)));
-    child.on("message", (m) => m?.listening && resolve(child));
-  });
-}
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), "pbi-react-"));
@@ -55,22 +42,8 @@ before(async () => {
   installTarball(tarball(), dir);
   linkWorkspaceModules(dir, ["react", "react-dom", "powerbi-client", "powerbi-client-react", "esbuild"]);
 
-  // A port of our own rather than 8443: nothing to share with the wasm-pack suites.
-  const port = await freePort();
-  standin = await startStandin(port);
-  standin.port = port;
-
-  // In WebKit the driver does the same: acceptInsecureCerts, and a tunnel from any host to 127.0.0.1.
-  browser = await launchTabs({
-    chromiumArgs: [
-      "--ignore-certificate-errors", // the stand-in's throwaway certificate
-      "--host-resolver-rules=MAP fake.powerbi.com 127.0.0.1",
-      // Timers in a headless page must run on time for token lifetimes of seconds.
-      "--disable-background-timer-throttling",
-      "--disable-renderer-backgrounding",
-      "--disable-backgrounding-occluded-windows",
-    ],
-  });
+  standin = await startStandin();
+  browser = await launchStandinTabs();
   if (!viteRuns) return;
   const { createServer } = await import("vite");
   vite = await createServer({
@@ -86,73 +59,9 @@ before(async () => {
 after(async () => {
   await browser?.close().catch(() => {});
   await vite?.close().catch(() => {});
-  if (standin && standin.exitCode === null) {
-    standin.disconnect();
-    standin.kill("SIGTERM");
-  }
+  stopStandin(standin);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Puts PROBLEM_COLLECTOR first in the page's <head>, for engines without console events. */
-const withProblemCollector = {
-  name: "problem-collector",
-  transformIndexHtml: (html) => html.replace(/<head(\s[^>]*)?>/i, (head) => head + PROBLEM_COLLECTOR),
-};
-
-/** The number a token minted by the app carries in its payload (tokens are never printed). */
-function tokenNumber(token) {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).n;
-}
-
-/** The stand-in iframe's log (tests/standin/embed.js `log`), asked through the page. */
-function standinLog(page) {
-  return page.evaluate(() => {
-    const frame = document.querySelector(".report iframe");
-    if (!frame) throw new Error("no report iframe");
-    const id = `log-${Math.random()}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the stand-in did not answer")), 5000);
-      addEventListener("message", function onReply(event) {
-        if (event.data?.standin !== "log" || !event.data.reply || event.data.id !== id) return;
-        removeEventListener("message", onReply);
-        clearTimeout(timer);
-        resolve(event.data);
-      });
-      frame.contentWindow.postMessage({ standin: "log", id }, "*");
-    });
-  });
-}
-
-const record = (page) => page.evaluate(() => structuredClone(window.app.record));
-
-/**
- * Checks one embed's life in the stand-in against the app's provider calls made for it: the
- * tokens it received after its load are exactly those calls' tokens, in order (one call per
- * token, none spare), each received before the token it replaced expired; it never died.
- */
-function checkOneEmbed(log, calls, label) {
-  assert.equal(log.dead, false, `${label}: the stand-in embed died of an expired token`);
-  assert.deepEqual(log.expiries, [], `${label}: no token expired in the stand-in`);
-  assert.equal(log.loads.length, 1, `${label}: loaded once (no reload)`);
-  const received = log.tokens.map((t) => ({ n: tokenNumber(t.token), at: t.at, exp: t.exp, outcome: t.outcome }));
-  assert.deepEqual(received.map((t) => t.n), calls.map((c) => c.n), `${label}: the stand-in received each provider token once, in order`);
-  assert.ok(received.every((t) => t.outcome === "accept"), `${label}: every token accepted`);
-  assert.ok(log.loadRequests.length === 1 && log.loadRequests[0].exp !== null, `${label}: loaded with a JWT-shaped token`);
-  let previous = { exp: log.loadRequests[0].exp, n: tokenNumber(log.loadRequests[0].token) };
-  const marginsLeft = [];
-  for (const t of received) {
-    assert.ok(t.at < previous.exp, `${label}: token ${t.n} arrived ${t.at - previous.exp} ms after token ${previous.n} expired`);
-    marginsLeft.push(previous.exp - t.at);
-    previous = t;
-  }
-  // Once per lifetime: consecutive calls are a lifetime less the margin apart, give or take the
-  // check interval and timers; two calls for one token would be far closer.
-  for (let i = 1; i < calls.length; i++) {
-    const gap = calls[i].at - calls[i - 1].at;
-    assert.ok(gap > LIFETIME_MS - MARGIN_MS - 1000, `${label}: provider calls ${gap} ms apart`);
-  }
-  return marginsLeft;
-}
 
 /**
  * The scenario, on the app served at `appUrl` (its `entry`: "web" or "main"): first mount under
@@ -181,7 +90,7 @@ async function scenario(t, appUrl, entry) {
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
   const first = await standinLog(page);
   const firstCalls = seen.providerCalls;
-  const margins = checkOneEmbed(first, firstCalls, "first mount");
+  const margins = checkOneEmbed(first, firstCalls, "first mount", TIMING);
   // The provider is the latest render's: later calls come from later renders' functions.
   assert.ok(firstCalls.at(-1).render > firstCalls[0].render, "each call reads the latest provider");
   assert.ok(seen.renders > 20, `the app re-rendered often (${seen.renders}) without restarting the refresher`);
@@ -216,7 +125,7 @@ async function scenario(t, appUrl, entry) {
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher after remounting");
   const secondCalls = seen.providerCalls.slice(callsAtUnmount);
   const second = await standinLog(page);
-  margins.push(...checkOneEmbed(second, secondCalls, "after remount"));
+  margins.push(...checkOneEmbed(second, secondCalls, "after remount", TIMING));
   assert.equal(await page.evaluate(() => window.app.maxStarted), 1, "never more than one refresher at a time");
 
   const errors = (await page.problems()).filter((p) => p.level !== "warning").map((p) => p.text);
@@ -233,10 +142,9 @@ async function scenario(t, appUrl, entry) {
   await page.close();
 }
 
-const skip = !viteRuns && `Vite 7 needs Node ^20.19 or >=22.12 (this is ${process.versions.node})`;
 const TITLE = "StrictMode, powerbi-client-react: one refresher, one provider call per token, stops on unmount";
 
-test(`${ENGINE}: Vite 7 dev server, web entry (powerbi-token-refresh/web/react): ${TITLE}`, { skip, timeout: 120_000 }, async (t) => {
+test(`${ENGINE}: Vite 7 dev server, web entry (powerbi-token-refresh/web/react): ${TITLE}`, { skip: viteSkip, timeout: 120_000 }, async (t) => {
   await scenario(t, vite.resolvedUrls.local[0], "web");
 });
 

@@ -15,21 +15,19 @@
 //   the options goes to Vue's error handling, not into the page.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { fork } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, serveStatic, sleep } from "../scripts/demo-server.mjs";
+import { serveStatic, sleep } from "../scripts/demo-server.mjs";
+import { buildKey, checkOneEmbed, launchStandinTabs, record, standinLog, startStandin, stopStandin, viteRuns, viteSkip, withProblemCollector } from "./support/apps.mjs";
 import { ROOT, installTarball, linkWorkspaceModules, tarball } from "./support/package.mjs";
-import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR, launchTabs } from "./support/tabs.mjs";
+import { ENGINE, NEEDS_PROBLEM_COLLECTOR, PROBLEM_COLLECTOR } from "./support/tabs.mjs";
 
 const LIFETIME_MS = 6000; // each token's life
 const MARGIN_MS = 2500; // refresh this long before expiry: one provider call every 3.5 s
 const WAIT_MS = 15_000;
+const TIMING = { lifetimeMs: LIFETIME_MS, marginMs: MARGIN_MS };
 const WASM = "powerbi_token_refresh_bg.wasm";
 const MODULES = ["vue", "vite", "@vitejs/plugin-vue", "powerbi-client", "powerbi-client-vue-js"];
-const [major, minor] = process.versions.node.split(".").map(Number);
-const viteRuns = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
 
 let dir;
 let standin;
@@ -38,40 +36,19 @@ let vite;
 let browser;
 let built = "";
 
-/** Starts tests/standin/server.mjs on `port`; resolves once it listens. */
-function startStandin(port) {
-  const child = fork(join(ROOT, "tests", "standin", "server.mjs"), [], {
-    env: { ...process.env, STANDIN_PORT: String(port) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the stand-in exited (code ${code}) before listening`)));
-    child.on("message", (m) => m?.listening && resolve(child));
-  });
-}
-
-/** Every file of the app's sources, for the cache key. */
-function sources(from, prefix = "") {
-  return readdirSync(from, { withFileTypes: true })
-    .filter((e) => !["node_modules", "dist"].includes(e.name))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => (e.isDirectory() ? sources(join(from, e.name), `${prefix}${e.name}/`) : [[`${prefix}${e.name}`, join(from, e.name)]]));
-}
-
 /**
- * The app with the tarball installed and built, under target/vue-app/<key>/: the key hashes the
- * tarball, the app's sources and the versions of Vite and its Vue plugin, so a run in another
- * engine reuses the build and any change makes a new one.
+ * The app with the tarball installed and built, under target/vue-app/<key>/ (buildKey(): the
+ * tarball, the app's sources, Vite, its Vue plugin, Vue and powerbi-client-vue-js).
  */
 async function builtApp() {
   const src = join(ROOT, "tests", "vue-app");
   const path = tarball();
-  const hash = createHash("sha256").update(readFileSync(path));
-  for (const [name, file] of sources(src)) hash.update(name).update(readFileSync(file));
-  for (const m of ["vite", "@vitejs/plugin-vue", "vue", "powerbi-client-vue-js"]) {
-    hash.update(JSON.parse(readFileSync(join(ROOT, "node_modules", m, "package.json"), "utf8")).version);
-  }
-  const key = hash.digest("hex").slice(0, 16);
+  const key = buildKey({
+    tarball: path,
+    app: src,
+    ignore: /^(node_modules|dist)$/,
+    modules: ["vite", "@vitejs/plugin-vue", "vue", "powerbi-client-vue-js"],
+  });
   const cache = join(ROOT, "target", "vue-app");
   const app = join(cache, key);
   if (existsSync(join(app, "dist", "index.html"))) return { app, reused: true };
@@ -92,66 +69,21 @@ before(async () => {
   dir = app;
   built = `${reused ? "build reused" : "built"} in ${Date.now() - started} ms`;
 
-  // A port of our own rather than 8443: nothing to share with the wasm-pack suites.
-  const port = await freePort();
-  standin = await startStandin(port);
-  standin.port = port;
+  standin = await startStandin();
   server = await serveStatic(join(dir, "dist"), { headHtml: NEEDS_PROBLEM_COLLECTOR ? PROBLEM_COLLECTOR : "" });
 
-  // In WebKit the driver does the same: acceptInsecureCerts, and a tunnel from any host to 127.0.0.1.
-  browser = await launchTabs({
-    chromiumArgs: [
-      "--ignore-certificate-errors", // the stand-in's throwaway certificate
-      "--host-resolver-rules=MAP fake.powerbi.com 127.0.0.1",
-      // Timers in a headless page must run on time for token lifetimes of seconds.
-      "--disable-background-timer-throttling",
-      "--disable-renderer-backgrounding",
-      "--disable-backgrounding-occluded-windows",
-    ],
-  });
+  browser = await launchStandinTabs();
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await vite?.close().catch(() => {});
   await server?.close().catch(() => {});
-  if (standin && standin.exitCode === null) {
-    standin.disconnect();
-    standin.kill("SIGTERM");
-  }
+  stopStandin(standin);
 });
 
-/** Puts PROBLEM_COLLECTOR first in the page's <head>, for engines without console events. */
-const withProblemCollector = {
-  name: "problem-collector",
-  transformIndexHtml: (html) => html.replace(/<head(\s[^>]*)?>/i, (head) => head + PROBLEM_COLLECTOR),
-};
-
-/** The number a token minted by the app carries in its payload (tokens are never printed). */
-function tokenNumber(token) {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).n;
-}
-
-/** The stand-in iframe's log (tests/standin/embed.js `log`), asked through the page. */
-function standinLog(page) {
-  return page.evaluate(() => {
-    const frames = document.querySelectorAll(".report iframe");
-    if (frames.length !== 1) throw new Error(`${frames.length} report iframes`);
-    const id = `log-${Math.random()}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the stand-in did not answer")), 5000);
-      addEventListener("message", function onReply(event) {
-        if (event.data?.standin !== "log" || !event.data.reply || event.data.id !== id) return;
-        removeEventListener("message", onReply);
-        clearTimeout(timer);
-        resolve(event.data);
-      });
-      frames[0].contentWindow.postMessage({ standin: "log", id }, "*");
-    });
-  });
-}
-
-const record = (page) => page.evaluate(() => structuredClone(window.app.record));
+/** The stand-in's log, of the page's one report iframe (more than one is an error). */
+const reportLog = (page) => standinLog(page, { single: true });
 const waitCalls = (page, what, n) =>
   page.waitFor(what, (count) => window.app.record.providerCalls.length >= count, n.timeout, n.count);
 /** Clicks a button and reads how many refreshers run one task later (Vue's flush has happened). */
@@ -161,35 +93,6 @@ const clickThenCount = (page, id) =>
     await new Promise((resolve) => setTimeout(resolve, 0));
     return window.app.startedCount();
   }, id);
-
-/**
- * Checks one embed's life in the stand-in against the provider calls made for it: the tokens it
- * received after its load are exactly those calls' tokens, in order (one call per token, none
- * spare), each received before the token it replaced expired; it never died.
- */
-function checkOneEmbed(log, calls, label) {
-  assert.equal(log.dead, false, `${label}: the stand-in embed died of an expired token`);
-  assert.deepEqual(log.expiries, [], `${label}: no token expired in the stand-in`);
-  assert.equal(log.loads.length, 1, `${label}: loaded once (no reload)`);
-  const received = log.tokens.map((t) => ({ n: tokenNumber(t.token), at: t.at, exp: t.exp, outcome: t.outcome }));
-  assert.deepEqual(received.map((t) => t.n), calls.map((c) => c.n), `${label}: the stand-in received each provider token once, in order`);
-  assert.ok(received.every((t) => t.outcome === "accept"), `${label}: every token accepted`);
-  assert.ok(log.loadRequests.length === 1 && log.loadRequests[0].exp !== null, `${label}: loaded with a JWT-shaped token`);
-  let previous = { exp: log.loadRequests[0].exp, n: tokenNumber(log.loadRequests[0].token) };
-  const marginsLeft = [];
-  for (const t of received) {
-    assert.ok(t.at < previous.exp, `${label}: token ${t.n} arrived ${t.at - previous.exp} ms after token ${previous.n} expired`);
-    marginsLeft.push(previous.exp - t.at);
-    previous = t;
-  }
-  // Once per lifetime: consecutive calls are a lifetime less the margin apart, give or take the
-  // check interval and timers; two calls for one token would be far closer.
-  for (let i = 1; i < calls.length; i++) {
-    const gap = calls[i].at - calls[i - 1].at;
-    assert.ok(gap > LIFETIME_MS - MARGIN_MS - 1000, `${label}: provider calls ${gap} ms apart`);
-  }
-  return marginsLeft;
-}
 
 /** Waits until `count` tokens reached the page's embed (refreshed events), so none is in flight. */
 const waitRefreshed = (page, what, count) =>
@@ -216,9 +119,7 @@ async function noProblems(page) {
   assert.deepEqual(await page.outside(), [], "nothing left 127.0.0.1 and the stand-in");
 }
 
-const skip = !viteRuns && `Vite 7 needs Node ^20.19 or >=22.12 (this is ${process.versions.node})`;
-
-test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one provider call per token, switches, pauses in KeepAlive, stops on unmount`, { skip, timeout: 120_000 }, async (t) => {
+test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one provider call per token, switches, pauses in KeepAlive, stops on unmount`, { skip: viteSkip, timeout: 120_000 }, async (t) => {
   const page = await openApp(server.url);
   const margins = [];
 
@@ -226,7 +127,7 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   await waitRefreshed(page, "two refreshes of the first report", 2);
   let seen = await record(page);
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
-  margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls, "first report"));
+  margins.push(...checkOneEmbed(await reportLog(page), seen.providerCalls, "first report", TIMING));
   const [one, two] = seen.providerCalls;
   assert.ok(two.provider > one.provider, "each call reads the options' latest provider");
   assert.match(await page.evaluate(() => document.getElementById("status").textContent), /refresher running · refreshed/);
@@ -242,7 +143,7 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   const secondCalls = seen.providerCalls.slice(callsAtSwitch);
   assert.equal(new Set(secondCalls.map((c) => c.reportId)).size, 1, "every call since is for the new report");
   assert.notEqual(secondCalls[0].reportId, seen.providerCalls[0].reportId, "the options were read again for the new embed");
-  margins.push(...checkOneEmbed(await standinLog(page), secondCalls, "second report"));
+  margins.push(...checkOneEmbed(await reportLog(page), secondCalls, "second report", TIMING));
 
   // --- <KeepAlive>: parked past its refresh time, nothing; put back, on with the reloaded iframe --
   // Parked right after a refresh, for longer than the wait until the next one, and back while
@@ -261,7 +162,7 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   assert.equal(seen.unmounts, 0, "KeepAlive kept the report mounted");
   assert.equal(seen.embeds, 2, "the same embed");
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "one refresher again when the report is back");
-  margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls.slice(callsAtPark), "back from KeepAlive"));
+  margins.push(...checkOneEmbed(await reportLog(page), seen.providerCalls.slice(callsAtPark), "back from KeepAlive", TIMING));
 
   // Parked again, and handed another report meanwhile (it reaches the component as it comes
   // back): the old refresher stays stopped, the new embed gets one.
@@ -275,7 +176,7 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   assert.equal(seen.embeds, 3, "a new embed");
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "one refresher, for it");
   assert.deepEqual(seen.events.slice(eventsAtSecondPark).map((e) => e.type), ["refreshed"], "no error from the old embed");
-  margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls.slice(callsAtSecondPark), "switched while parked"));
+  margins.push(...checkOneEmbed(await reportLog(page), seen.providerCalls.slice(callsAtSecondPark), "switched while parked", TIMING));
 
   // --- unmount: no call after, the refresher stopped ---------------------------------------------
   // Stopped as the scope ends, not found gone at the refresher's next check.
@@ -295,7 +196,7 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   await waitRefreshed(page, "two refreshes after remounting", seen.events.filter((e) => e.type === "refreshed").length + 2);
   seen = await record(page);
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher after remounting");
-  margins.push(...checkOneEmbed(await standinLog(page), seen.providerCalls.slice(callsAtUnmount), "after remount"));
+  margins.push(...checkOneEmbed(await reportLog(page), seen.providerCalls.slice(callsAtUnmount), "after remount", TIMING));
   assert.equal(await page.evaluate(() => window.app.maxStarted), 1, "never more than one refresher at a time");
 
   await noProblems(page);
@@ -306,7 +207,7 @@ test(`${ENGINE}: vite build, powerbi-client-vue-js: one refresher per embed, one
   await page.close();
 });
 
-test(`${ENGINE}: Vite dev server (the package pre-bundled away from its .wasm): the composable loads it and refreshes`, { skip, timeout: 90_000 }, async (t) => {
+test(`${ENGINE}: Vite dev server (the package pre-bundled away from its .wasm): the composable loads it and refreshes`, { skip: viteSkip, timeout: 90_000 }, async (t) => {
   const started = Date.now();
   const { createServer } = await import("vite");
   vite = await createServer({
@@ -322,7 +223,7 @@ test(`${ENGINE}: Vite dev server (the package pre-bundled away from its .wasm): 
   await waitRefreshed(page, "the first refresh", 1);
   const seen = await record(page);
   assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
-  checkOneEmbed(await standinLog(page), seen.providerCalls, "dev server");
+  checkOneEmbed(await reportLog(page), seen.providerCalls, "dev server", TIMING);
   assert.match(
     await page.evaluate(() => window.app.tryBadOptions()),
     /^TypeError: getNewAccessToken must be a function/,
