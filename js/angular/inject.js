@@ -47,11 +47,13 @@ export function makeInjectTokenRefresher(TokenRefresher, ready) {
         const refresher = new TokenRefresher({
           ...rest,
           embed: target,
-          // Left out, the refresher calls the global getNewUserAccessToken, as without Angular.
-          // Read at each call, in Angular's zone (an HttpClient call there updates the view).
-          ...(getNewAccessToken && {
-            getNewAccessToken: (request) => zone.run(() => (options.getNewAccessToken ?? getNewAccessToken)(request)),
-          }),
+          // Left out, the refresher calls the global getNewUserAccessToken, as without Angular; not
+          // a function, the constructor's TypeError says so. Read at each call, in Angular's zone
+          // (an HttpClient call there updates the view).
+          getNewAccessToken:
+            typeof getNewAccessToken === "function"
+              ? (request) => zone.run(() => (options.getNewAccessToken ?? getNewAccessToken)(request))
+              : getNewAccessToken,
         });
         for (const name of EVENTS) {
           refresher.on(name, (event) => {

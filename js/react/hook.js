@@ -35,10 +35,12 @@ export function makeUseTokenRefresher(TokenRefresher, ready) {
         refresher = new TokenRefresher({
           ...rest,
           embed,
-          // Left out, the refresher calls the global getNewUserAccessToken, as without React.
-          ...(getNewAccessToken && {
-            getNewAccessToken: (request) => (latest.current.getNewAccessToken ?? getNewAccessToken)(request),
-          }),
+          // Left out, the refresher calls the global getNewUserAccessToken, as without React; not
+          // a function, the constructor's TypeError says so.
+          getNewAccessToken:
+            typeof getNewAccessToken === "function"
+              ? (request) => (latest.current.getNewAccessToken ?? getNewAccessToken)(request)
+              : getNewAccessToken,
         });
         for (const name of EVENTS) {
           refresher.on(name, (event) => setState({ lastEvent: event, status: refresher.status, loadError: null }));

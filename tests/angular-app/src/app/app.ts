@@ -31,9 +31,10 @@ export class Report {
 
   protected readonly token = injectTokenRefresher(() => this.component()?.getReport(), {
     minutesBeforeExpiration: MARGIN_MS / 60_000,
-    checkIntervalMs: BAD_OPTIONS ? -1 : CHECK_INTERVAL_MS,
+    checkIntervalMs: CHECK_INTERVAL_MS,
     minRefreshGapMs: 1000,
-    getNewAccessToken: async ({ reason, signal }) => {
+    // ?badOptions=1: a provider that is not a function, which the adapter must hand on as it is.
+    getNewAccessToken: BAD_OPTIONS ? (42 as never) : async ({ reason, signal }) => {
       const at = Date.now();
       const report = this.which();
       await new Promise((resolve) => setTimeout(resolve, 50)); // the backend's round trip
