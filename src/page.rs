@@ -1,8 +1,7 @@
-//! What the machine may look at as an input arrives ([`Senses`]): the wall clock and whether the
-//! embeds are still on the page, read at once (an idle check needs them); the monotonic clock,
-//! online and hidden, read only when asked (an idle check does not ask). The browser objects are
-//! looked up once (each `window()` is a global lookup and an
-//! `instanceof`).
+//! What the machine may look at as an input arrives ([`Senses`]): the wall clock, read at once
+//! (an idle check needs it); whether the embeds are still on the page, the monotonic clock,
+//! online and hidden, read only when asked (an idle check mostly does not ask). The browser
+//! objects are looked up once (each `window()` is a global lookup and an `instanceof`).
 
 use std::cell::Cell;
 
@@ -38,23 +37,23 @@ impl Page {
     }
 
     /// The page as of now, for the embeds of `sources`.
-    pub fn now(&self, sources: &[Source]) -> Live<'_> {
+    pub fn now<'a>(&'a self, sources: &'a [Source]) -> Live<'a> {
         Live {
             page: self,
+            sources,
             wall: wall(),
             mono: Cell::new(None),
-            gone: gone(sources),
             online: Cell::new(None),
         }
     }
 }
 
-/// The wall clock and the embeds' presence as read when the input arrived; the rest on demand.
+/// The wall clock as read when the input arrived; the rest on demand.
 pub struct Live<'a> {
     page: &'a Page,
+    sources: &'a [Source],
     wall: Millis,
     mono: Cell<Option<Millis>>,
-    gone: Vec<usize>,
     online: Cell<Option<bool>>,
 }
 
@@ -83,8 +82,9 @@ impl Senses for Live<'_> {
         self.page.document.as_ref().is_some_and(Document::hidden)
     }
 
-    fn gone(&self) -> &[usize] {
-        &self.gone
+    /// Asks the DOM; an interval tick asks only now and then (the machine's `PRESENCE_TICKS`).
+    fn gone(&self, index: usize) -> bool {
+        self.sources.get(index).is_some_and(embed::gone)
     }
 }
 
@@ -93,15 +93,4 @@ fn once<T: Copy>(cell: &Cell<Option<T>>, read: impl FnOnce() -> T) -> T {
     let value = cell.get().unwrap_or_else(read);
     cell.set(Some(value));
     value
-}
-
-/// The indices of the embeds that left the page.
-fn gone(sources: &[Source]) -> Vec<usize> {
-    let mut gone = Vec::new();
-    for (index, source) in sources.iter().enumerate() {
-        if embed::gone(source) {
-            gone.push(index);
-        }
-    }
-    gone
 }

@@ -20,8 +20,9 @@ pub trait Senses {
     fn online(&self) -> bool;
     /// `document.hidden`.
     fn hidden(&self) -> bool;
-    /// Indices of the embeds that left the page (container or iframe removed).
-    fn gone(&self) -> &[usize];
+    /// Whether embed `index` left the page (its container or iframe was removed). Asks the page
+    /// each time: the machine asks only when it looks.
+    fn gone(&self, index: usize) -> bool;
 }
 
 /// Everything [`Senses`] tells, read at once.
@@ -52,8 +53,8 @@ impl Senses for Now {
     fn hidden(&self) -> bool {
         self.hidden
     }
-    fn gone(&self) -> &[usize] {
-        &self.gone
+    fn gone(&self, index: usize) -> bool {
+        self.gone.contains(&index)
     }
 }
 

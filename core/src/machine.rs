@@ -24,6 +24,10 @@ pub const HIDDEN_HEAD_START_MS: Millis = 2_000;
 pub const RELOAD_RETRY_MS: u32 = 150;
 /// Skipped reloads tried again this many times before it is reported.
 pub const RELOAD_TRIES: u8 = 5;
+/// On the interval alone, the embeds' presence is looked at once in this many ticks (every other
+/// input looks): reading the page is most of an idle tick's cost, and an embed that left is
+/// dropped before anything is done for it anyway, since every refresh looks first.
+pub const PRESENCE_TICKS: u32 = 10;
 /// No token another tab shares is believed to live longer than this (or than the last token
 /// here, if that lived longer): a tab whose expiry is wrong (a bug, another version) would
 /// otherwise stop every tab from refreshing until the report dies.
@@ -111,6 +115,8 @@ pub struct Machine<C> {
     last_error: Option<Code>,
     refresh_count: u32,
     skew_reported: bool,
+    /// Interval ticks so far, for [`PRESENCE_TICKS`].
+    ticks: u32,
     random: u64,
     /// Commands not yet taken, oldest first (a handful at a time).
     outbox: Vec<Command<C>>,
@@ -138,6 +144,7 @@ impl<C: Default> Machine<C> {
             last_error: None,
             refresh_count: 0,
             skew_reported: false,
+            ticks: 0,
             random: seed,
             outbox: Vec::new(),
         }
@@ -224,7 +231,12 @@ impl<C: Default> Machine<C> {
                 self.stop();
             }
             Input::Initial(expires_at) => self.initialise(expires_at),
-            Input::Tick | Input::Check if self.running => self.check(now, false),
+            Input::Tick if self.running => {
+                self.ticks = self.ticks.wrapping_add(1);
+                let look = self.ticks % PRESENCE_TICKS == 0;
+                self.check_looking(now, false, look);
+            }
+            Input::Check if self.running => self.check(now, false),
             // Shown, maybe back from the back/forward cache (whose `visibilitychange` may come
             // before `pageshow`): the other tabs likely refreshed meanwhile, so they are asked
             // first, as by a tab that just started. Hidden pages are left alone.
@@ -387,7 +399,12 @@ impl<C: Default> Machine<C> {
     /// Every trigger ends here: drop embeds that left, report an expiry, start a refresh if one
     /// is due and none is in flight.
     fn check(&mut self, now: &impl Senses, manual: bool) {
-        if !self.prune(now) {
+        self.check_looking(now, manual, true);
+    }
+
+    /// [`check`](Self::check), looking at the embeds' presence only if `look`.
+    fn check_looking(&mut self, now: &impl Senses, manual: bool, look: bool) {
+        if look && !self.prune(now) {
             return;
         }
         if let Some(expired_for) = self.schedule.take_expiry(now.wall()) {
@@ -411,9 +428,9 @@ impl<C: Default> Machine<C> {
     /// Drops embeds that left the page, each with an `EmbedRemoved` event; when none remain,
     /// a `NoEmbedsLeft` event and a stop. `false` when stopped.
     fn prune(&mut self, now: &impl Senses) -> bool {
-        for &index in now.gone() {
-            if let Some(present) = self.present.get_mut(index).filter(|p| **p) {
-                *present = false;
+        for index in 0..self.present.len() {
+            if self.present[index] && now.gone(index) {
+                self.present[index] = false;
                 let failure = Failure::new(
                     Code::EmbedRemoved,
                     "an embed's container (or iframe) was removed from the page; it is no longer refreshed",
@@ -578,7 +595,7 @@ impl<C: Default> Machine<C> {
             match result {
                 Ok(_) => done.push(index),
                 Err(f) if f.code == Code::NoEmbed => missing.push(self.about(f, index)),
-                Err(f) if failed.is_none() && !now.gone().contains(&index) => {
+                Err(f) if failed.is_none() && !now.gone(index) => {
                     failed = Some(self.about(f, index));
                 }
                 Err(_) => {}
@@ -629,7 +646,7 @@ impl<C: Default> Machine<C> {
             match result {
                 Ok(true) => {}
                 Ok(false) => skipped.push(index),
-                Err(f) if failed.is_none() && !now.gone().contains(&index) => {
+                Err(f) if failed.is_none() && !now.gone(index) => {
                     failed = Some(self.about(f, index));
                 }
                 Err(_) => {}

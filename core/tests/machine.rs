@@ -9,11 +9,11 @@ mod support;
 
 use powerbi_token_refresh_core::anchor::Claims;
 use powerbi_token_refresh_core::failure::{Code, Failure};
-use powerbi_token_refresh_core::io::{Answer, Command, Event, Input, Now};
+use powerbi_token_refresh_core::io::{Answer, Command, Event, Input, Now, Senses};
 use powerbi_token_refresh_core::js_number::{self, LATEST, MAX_TIMER_MS};
 use powerbi_token_refresh_core::machine::{
-    Machine, Settings, HELLO_WAIT_MS, HIDDEN_HEAD_START_MS, LOCK_LINGER_MS, RELOAD_RETRY_MS,
-    RELOAD_TRIES, SHARED_LIFETIME_CAP_MS,
+    Machine, Settings, HELLO_WAIT_MS, HIDDEN_HEAD_START_MS, LOCK_LINGER_MS, PRESENCE_TICKS,
+    RELOAD_RETRY_MS, RELOAD_TRIES, SHARED_LIFETIME_CAP_MS,
 };
 use powerbi_token_refresh_core::schedule::Reason;
 use powerbi_token_refresh_core::Millis;
@@ -1133,4 +1133,65 @@ fn only_a_visible_tab_whose_backend_failed_keeps_the_lock_and_a_freeze_settles_p
     shell.feed(Input::LockGranted { ticket: lock });
     let frozen = shell.feed(Input::Frozen);
     assert_eq!(settled(&frozen), [Err("the page was frozen")]);
+}
+
+/// The embeds' presence, with every look counted.
+struct Counting {
+    now: Now,
+    looks: std::cell::Cell<u32>,
+}
+
+impl Senses for Counting {
+    fn wall(&self) -> Millis {
+        self.now.wall
+    }
+    fn mono(&self) -> Millis {
+        self.now.mono
+    }
+    fn online(&self) -> bool {
+        self.now.online
+    }
+    fn hidden(&self) -> bool {
+        self.now.hidden
+    }
+    fn gone(&self, index: usize) -> bool {
+        self.looks.set(self.looks.get() + 1);
+        self.now.gone.contains(&index)
+    }
+}
+
+/// Reading the page is most of an idle tick's cost: the interval looks at the embeds once in
+/// `PRESENCE_TICKS` ticks, every other input each time, and an embed that left is still noticed.
+#[test]
+fn idle_ticks_look_at_the_embeds_now_and_then_other_inputs_every_time() {
+    let (mut shell, _) = Shell::started(settings(), false, T0 + HOUR);
+    let page = Counting {
+        now: shell.now.clone(),
+        looks: std::cell::Cell::new(0),
+    };
+    for _ in 0..3 * PRESENCE_TICKS {
+        shell.machine.handle(&page, Input::Tick);
+    }
+    assert_eq!(page.looks.get(), 3);
+    shell.machine.handle(&page, Input::Check);
+    assert_eq!(page.looks.get(), 4);
+    assert!(shell.machine.next_command().is_none(), "nothing to do");
+    let left = Counting {
+        now: Now {
+            gone: vec![0],
+            ..shell.now.clone()
+        },
+        looks: std::cell::Cell::new(0),
+    };
+    let mut ticks = 0;
+    while shell.machine.running() && ticks < PRESENCE_TICKS {
+        shell.machine.handle(&left, Input::Tick);
+        ticks += 1;
+    }
+    let commands: Vec<_> = std::iter::from_fn(|| shell.machine.next_command()).collect();
+    assert!(
+        !shell.machine.running(),
+        "stopped within {PRESENCE_TICKS} ticks"
+    );
+    assert_eq!(errors(&commands), [Code::EmbedRemoved, Code::NoEmbedsLeft]);
 }
