@@ -31,9 +31,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod support;
-use support::{
-    get, now, num, object, set, sleep, strings, text, track_uncaught, Checks, Uncaught, WAIT_MS,
-};
+use support::{get, now, num, object, set, sleep, strings, text, track_uncaught, Checks, Uncaught};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -115,6 +113,8 @@ const LIFETIME: f64 = 2_000.0;
 const MARGIN: f64 = 1_000.0;
 const INTERVAL: u32 = 100;
 const RETRY: u32 = 200;
+/// How long a wait for something that should happen may take before the check fails.
+const WAIT_MS: f64 = 5_000.0;
 
 // --- small helpers --------------------------------------------------------------------------
 

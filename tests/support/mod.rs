@@ -146,10 +146,8 @@ pub const HOUR: f64 = 3_600_000.0;
 pub const INTERVAL: u32 = 20;
 /// `retryDelayMs` unless a test says otherwise.
 pub const RETRY: f64 = 10.0;
-/// How long a wait for something that should happen may take before the check fails: generous,
-/// because on a loaded 2-core machine a run's first refresh can take seconds; a wait ends as soon
-/// as its condition holds.
-pub const WAIT_MS: f64 = 5_000.0;
+/// How long a wait for something that should happen may take before the check fails.
+pub const WAIT_MS: f64 = 2_000.0;
 
 // --- small helpers --------------------------------------------------------------------------
 
