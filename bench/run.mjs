@@ -6,7 +6,7 @@
 //   npm run bench -- --quick       1 run, a smoke test; writes nothing unless --write
 //   npm run bench -- --ref HEAD    benches a commit (exported to target/bench-src/), not the working tree
 //   npm run bench -- --runs 9      more runs;  --no-build reuses target/bench-pkg*;  --no-write
-//   npm run bench -- --cpu         only the idle check's CPU (loop, bench/floor, ours), printed; writes nothing
+//   npm run bench -- --cpu         only the quiet pages (load, start, the idle check's CPU: loop, bench/floor, ours), printed; writes nothing
 //   npm run bench -- --bytes       only where the .wasm's bytes go (twiggy), printed; builds first
 //   npm run bench -- --soak        only the soak (1,000 refreshes) and the five-tab outage (about 30 s after
 //                                  the build), printed; with --write, replaces that section of bench/RESULTS.md
@@ -1136,7 +1136,8 @@ async function main() {
         const quiet = await runQuiet(b, server.port, run);
         for (const side of QUIET_SIDES) {
           const { meanUs, medianUs, warmUs } = quiet[side].cpu;
-          say(`run ${run} ${side}: check ${fmt.us(meanUs)} µs (timer; median ${fmt.us(medianUs)}), ${fmt.us(warmUs)} µs (warm, fastest of ${WARM_BATCHES} × ${WARM_BATCH})`);
+          const { loadMs, startMs } = quiet[side].load;
+          say(`run ${run} ${side}: check ${fmt.us(meanUs)} µs (timer; median ${fmt.us(medianUs)}), ${fmt.us(warmUs)} µs (warm, fastest of ${WARM_BATCHES} × ${WARM_BATCH}); load ${fmt.ms(loadMs)} ms, start ${fmt.ms(startMs)} ms`);
         }
         continue;
       }
