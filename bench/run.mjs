@@ -793,12 +793,15 @@ function table(results, sz) {
     sz.floor ? `the documented loop itself written in Rust on our stack (bench/floor): ${fmt.bytes(sz.floor[kind])} B` : "bench/floor: not built";
   row("Shipped bytes, raw (loop's JS vs our .wasm + JS glue)", sz.base.raw, sz.ours.raw, fmt.bytes, null, 0,
     `ours: wasm ${fmt.bytes(sz.oursWasm.raw)} + glue ${fmt.bytes(sz.oursGlue.raw)}; ${floorNote("raw")}; ${pbiNote("raw")}`);
-  // The goal: first below powerbi-client itself, then within twice the floor.
-  const sizeTarget = pbi ? [`< ${fmt.bytes(pbi.gzip)} (powerbi-client)`, pbi.gzip - 1] : null;
+  // The goal: below powerbi-client itself (met), now within twice the floor.
+  const sizeTarget = sz.floor
+    ? [`≤ ${fmt.bytes(2 * sz.floor.gzip)} (2× the floor)`, 2 * sz.floor.gzip]
+    : pbi ? [`< ${fmt.bytes(pbi.gzip)} (powerbi-client)`, pbi.gzip - 1] : null;
   row("Shipped bytes, gzip -9", sz.base.gzip, sz.ours.gzip, fmt.bytes, sizeTarget, 0,
-    `ours: wasm ${fmt.bytes(sz.oursWasm.gzip)} + glue ${fmt.bytes(sz.oursGlue.gzip)}; ${floorNote("gzip")}${sz.floor ? ` (twice the floor, the next target: ${fmt.bytes(2 * sz.floor.gzip)} B)` : ""}; ${pbiNote("gzip")}`);
-  row("Instantiate + start, ms (cold: fetch, compile, construct, start)", median(base.map((r) => r.quiet.load.totalMs)), median(ours.map((r) => r.quiet.load.totalMs)), fmt.ms, null, 1,
-    `ours: load + instantiate ${fmt.ms(median(ours.map((r) => r.quiet.load.loadMs)))} ms, constructor + start() ${fmt.ms(median(ours.map((r) => r.quiet.load.startMs)))} ms`);
+    `ours: wasm ${fmt.bytes(sz.oursWasm.gzip)} + glue ${fmt.bytes(sz.oursGlue.gzip)}; ${floorNote("gzip")}; ${pbiNote("gzip")}`);
+  const load = (side, metric) => median(results.map((r) => r[side]?.quiet?.load?.[metric] ?? NaN));
+  row("Instantiate + start, ms (cold: fetch, compile, construct, start)", load("base", "totalMs"), load("ours", "totalMs"), fmt.ms, ["≤ 2× loop", 2 * load("base", "totalMs")], 1,
+    `ours: load + instantiate ${fmt.ms(load("ours", "loadMs"))} ms, constructor + start() ${fmt.ms(load("ours", "startMs"))} ms; the floor (bench/floor, the loop on our stack): ${fmt.ms(load("floor", "totalMs"))} ms (load + instantiate ${fmt.ms(load("floor", "loadMs"))}, start ${fmt.ms(load("floor", "startMs"))})`);
   const calls = (sc) => [M(base, sc, "callsPerLifetime"), M(ours, sc, "callsPerLifetime")];
   const reloadNote = (sc) =>
     `\`reload()\` after the expired token was replaced: loop ${fmt.n(M(base, sc, "reloads"))}, ours ${fmt.n(M(ours, sc, "reloads"))} (powerbi-client's docs: a token set after expiry alone may not revive a report)`;
@@ -830,9 +833,11 @@ function table(results, sz) {
   row("Recovery after the outage ends, ms beyond the provider's own time", M(base, "outage", "recoveryMs"), M(ours, "outage", "recoveryMs"), fmt.ms, ["≤ 50", 50], 5,
     `ours retries with backoff (${OURS.retryDelayMs} ms doubling to ${OURS.maxRetryDelayMs} ms, jittered), the loop every check; ${reloadNote("outage")}`);
   // bench/floor's check (the documented loop on our stack): what entering the wasm costs.
-  const floorCpu = (metric) => fmt.us(median(results.map((r) => r.floor?.quiet?.cpu?.[metric] ?? NaN)));
+  const floorMedian = (metric) => median(results.map((r) => r.floor?.quiet?.cpu?.[metric] ?? NaN));
+  const floorCpu = (metric) => fmt.us(floorMedian(metric));
   const cpu = (side, metric) => median(side.map((r) => r.quiet.cpu[metric]));
-  row("CPU per check, µs (timer callback, idle token, mean)", cpu(base, "meanUs"), cpu(ours, "meanUs"), fmt.us, ["≤ loop", cpu(base, "meanUs")], 1,
+  // The loop is plain JavaScript; no check on our stack can cost less than the floor's.
+  row("CPU per check, µs (timer callback, idle token, mean)", cpu(base, "meanUs"), cpu(ours, "meanUs"), fmt.us, ["≤ the floor", floorMedian("meanUs")], 1,
     `median of the callbacks: loop ${fmt.us(cpu(base, "medianUs"))}, ours ${fmt.us(cpu(ours, "medianUs"))}; the floor (bench/floor, the loop on our stack): mean ${floorCpu("meanUs")}, median ${floorCpu("medianUs")}; ≈${cpu(ours, "samples")} checks per run; at the default 30 s interval that is ${fmt.ms((120 * cpu(base, "meanUs")) / 1000)} vs ${fmt.ms((120 * cpu(ours, "meanUs")) / 1000)} ms of CPU per hour`);
   row(`CPU per check, µs (back-to-back calls, warm: fastest of ${WARM_BATCHES} batches of ${WARM_BATCH.toLocaleString("en-US")})`, cpu(base, "warmUs"), cpu(ours, "warmUs"), fmt.us, ["≤ loop", cpu(base, "warmUs")], 0.05,
     `the floor: ${floorCpu("warmUs")}`);
