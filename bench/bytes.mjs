@@ -53,7 +53,7 @@ export function whereTheBytesGo(releaseWasm, cargoToml, top = 15) {
     const largest = [...rows].sort((a, b) => b[1] - a[1]).slice(0, top);
     const esc = (s) => s.replace(/\|/g, "\\|");
     return [
-      `${total.toLocaleString("en-US")} bytes (raw): the .wasm as wasm-opt leaves it, before scripts/short-imports.mjs shortens its import names.`,
+      `${total.toLocaleString("en-US")} bytes (raw): the .wasm as wasm-opt leaves it, before scripts/short-names.mjs shortens its import and export names.`,
       "",
       "| Crate or part | Bytes | Share |",
       "|---|---:|---:|",

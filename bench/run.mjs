@@ -32,7 +32,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM, CHROMIUM_ARGS } from "../scripts/demo-server.mjs";
 import { minifyGlue } from "../scripts/glue-minify.mjs";
-import { shortenImports } from "../scripts/short-imports.mjs";
+import { shortenNames } from "../scripts/short-names.mjs";
 import { whereTheBytesGo } from "./bytes.mjs";
 
 const require = createRequire(import.meta.url);
@@ -157,7 +157,7 @@ function build(crate) {
   for (const dir of [WEB_PKG, SHIPPED_PKG, FLOOR_PKG, FLOOR_WEB]) {
     const js = readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => join(dir, f));
     const wasm = readdirSync(dir).find((f) => f.endsWith("_bg.wasm"));
-    if (wasm) shortenImports(join(dir, wasm), `./${wasm.replace(/\.wasm$/, ".js")}`, js);
+    if (wasm) shortenNames(join(dir, wasm), `./${wasm.replace(/\.wasm$/, ".js")}`, js);
     minifyGlue(js);
   }
 }

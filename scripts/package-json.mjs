@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { minifyGlue } from "./glue-minify.mjs";
-import { shortenImports } from "./short-imports.mjs";
+import { shortenNames } from "./short-names.mjs";
 import { sections } from "./wasm-binary.mjs";
 
 const [pkgDir, webDir] = process.argv.slice(2);
@@ -134,9 +134,11 @@ copyFileSync(join(REPO, "CHANGELOG.md"), join(pkgDir, "CHANGELOG.md"));
 
 // --- short import names, then the glue minified -----------------------------------------------------
 
-// Both glues define the imports of the one .wasm (scripts/short-imports.mjs says why).
+// Both glues define the imports of the one .wasm and call its exports; the .d.ts files list
+// the exports (scripts/short-names.mjs says why).
 if (sameWasm) {
-  shortenImports(join(pkgDir, WASM), `./${NAME}_bg.js`, [join(pkgDir, `${NAME}_bg.js`), join(outWeb, `${NAME}.js`)]);
+  const texts = [`${NAME}.js`, `${NAME}_bg.js`, `web/${NAME}.js`, `${WASM}.d.ts`, `web/${NAME}.d.ts`].map((f) => join(pkgDir, f));
+  shortenNames(join(pkgDir, WASM), `./${NAME}_bg.js`, texts);
 }
 
 
