@@ -22,7 +22,36 @@ export function minified(source) {
     }
     if (local !== name) out = out.replace(opening, `${opening}static name="${name}";`);
   }
-  return out;
+  return unaliased(out);
+}
+
+/** An identifier in `code`, not as a property (`o.x`): a pattern for it. */
+const identifier = (name) => new RegExp(`(?<![\\w$.])${name.replace(/\$/g, "\\$")}(?![\\w$])`, "g");
+
+/**
+ * `code` with each exported function declared under its exported name, so `export{Zt as __w0}`
+ * becomes `export{__w0}` (the glue exports about a hundred functions for the .wasm to import:
+ * −0.15 KB gzip). Only where that is a plain rename: the local name occurs just in its
+ * declaration and the export, and the exported one only in the export.
+ */
+function unaliased(code) {
+  const clause = code.match(/export\{([^}]*)\}/);
+  if (!clause) return code;
+  let out = code;
+  const entries = clause[1].split(",").map((entry) => {
+    const [local, name] = entry.split(" as ");
+    const declaration = `function ${local}(`;
+    const plain =
+      name &&
+      /^[\w$]+$/.test(name) &&
+      code.split(declaration).length === 2 &&
+      code.match(identifier(local)).length === 2 &&
+      code.match(identifier(name)).length === 1;
+    if (!plain) return entry;
+    out = out.replace(declaration, `function ${name}(`);
+    return name;
+  });
+  return out.replace(clause[0], `export{${entries.join(",")}}`);
 }
 
 /** Rewrites each file in `paths` minified. */
