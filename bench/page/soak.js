@@ -137,7 +137,12 @@
     /** What the instance holds now (null for the loop, which has none). */
     held() {
       if (!wasm) return null;
-      const refs = wasm.__wbindgen_externrefs;
+      // The build renames the exports (scripts/short-names.mjs): wasm-bindgen's externref table
+      // is the exported table that holds values other than functions (it reserves `true`, ...).
+      const tables = Object.values(wasm).filter((v) => v instanceof WebAssembly.Table);
+      const holdsValues = (t) => Array.from({ length: t.length }, (_, i) => t.get(i)).some((v) => v !== null && typeof v !== "function");
+      const refs = tables.find(holdsValues);
+      if (!refs) throw new Error("no externref table among the wasm exports");
       let live = 0;
       for (let i = 0; i < refs.length; i++) if (refs.get(i) !== null) live += 1;
       return {
