@@ -132,7 +132,7 @@ const vueFiles = copyHandWritten("vue", ["index.js", "index.d.ts", "composable.j
 // npm ships README and LICENSE whatever `files` says, but not a changelog.
 copyFileSync(join(REPO, "CHANGELOG.md"), join(pkgDir, "CHANGELOG.md"));
 
-// --- short import names, then the glue minified -----------------------------------------------------
+// --- short import and export names, then the glue minified ---------------------------------------
 
 // Both glues define the imports of the one .wasm and call its exports; the .d.ts files list
 // the exports (scripts/short-names.mjs says why).

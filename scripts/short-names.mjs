@@ -16,16 +16,30 @@ import { reader, sections } from "./wasm-binary.mjs";
  * minifying, and its `.d.ts` files).
  */
 export function shortenNames(wasmPath, module, textPaths) {
-  const bytes = readFileSync(wasmPath);
   const names = new Map();
-  const short = (prefix, count) => (name) => {
-    if (!names.has(name)) names.set(name, `${prefix}${(count.n++).toString(36)}`);
-    return names.get(name);
+  const short = (prefix) => {
+    let count = 0;
+    return (name) => {
+      if (!names.has(name)) names.set(name, `${prefix}${(count++).toString(36)}`);
+      return names.get(name);
+    };
   };
-  const imported = short("__w", { n: 0 });
-  const exported = short("__x", { n: 0 });
-  let rewritten = rewriteImports(bytes, (from, field) => (from === module ? imported(field) : field));
-  rewritten = rewriteExports(rewritten, (name) => (name === "memory" ? name : exported(name)));
+  const [imported, exported] = [short("__w"), short("__x")];
+  const original = readFileSync(wasmPath);
+  const bytes = rewriteSection(original, IMPORTS, (r) => {
+    const from = r.text();
+    const field = r.text();
+    const at = r.at;
+    skipImportDescription(r);
+    return [encodeText(from), encodeText(from === module ? imported(field) : field), original.subarray(at, r.at)];
+  });
+  const rewritten = rewriteSection(bytes, EXPORTS, (r) => {
+    const name = r.text();
+    const at = r.at;
+    r.byte(); // kind
+    r.leb(); // index
+    return [encodeText(name === "memory" ? name : exported(name)), bytes.subarray(at, r.at)];
+  });
   const word = /\b[A-Za-z_$][\w$]*\b/g;
   for (const path of textPaths) {
     const text = readFileSync(path, "utf8");
@@ -38,62 +52,45 @@ export function shortenNames(wasmPath, module, textPaths) {
   return names.size;
 }
 
-/** `bytes` with the body of `section` replaced by `body`. */
-function withSection(bytes, section, body) {
+const IMPORTS = 2;
+const EXPORTS = 7;
+
+/**
+ * `bytes` with each entry of section `id` (a count, then the entries) replaced by what
+ * `entry(r)` gives: it reads one entry from the cursor `r` and returns its new bytes.
+ */
+function rewriteSection(bytes, id, entry) {
+  const section = [...sections(bytes)].find((s) => s.id === id);
+  if (!section) throw new Error(`short-names: the module has no section ${id}`);
+  const r = reader(bytes, section.bodyStart);
+  const count = r.leb();
+  const parts = [encodeLeb(count)];
+  for (let i = 0; i < count; i++) parts.push(...entry(r));
+  if (r.at !== section.end) throw new Error(`short-names: section ${id} did not parse`);
+  const body = Buffer.concat(parts);
   return Buffer.concat([
     bytes.subarray(0, section.start),
-    Buffer.from([section.id]),
+    Buffer.from([id]),
     encodeLeb(body.length),
     body,
     bytes.subarray(section.end),
   ]);
 }
 
-/** The module `bytes` with each export's name replaced by `rename(name)`. */
-function rewriteExports(bytes, rename) {
-  const section = [...sections(bytes)].find((s) => s.id === 7);
-  if (!section) return bytes;
-  const r = reader(bytes, section.bodyStart);
-  const count = r.leb();
-  const parts = [encodeLeb(count)];
-  for (let i = 0; i < count; i++) {
-    const name = r.text();
-    const descStart = r.at;
-    r.byte(); // kind
-    r.leb(); // index
-    parts.push(encodeText(rename(name)), bytes.subarray(descStart, r.at));
-  }
-  if (r.at !== section.end) throw new Error("short-names: the export section did not parse");
-  return withSection(bytes, section, Buffer.concat(parts));
-}
-
-/** The module `bytes` with each import's field name replaced by `rename(module, field)`. */
-function rewriteImports(bytes, rename) {
-  const section = [...sections(bytes)].find((s) => s.id === 2);
-  if (!section) throw new Error("short-names: the module has no import section");
-  const r = reader(bytes, section.bodyStart);
+/** Moves `r` past what follows an import's names: its kind and type. */
+function skipImportDescription(r) {
   const limits = () => {
     const flags = r.byte();
     r.leb();
     if (flags & 1) r.leb();
   };
-  const count = r.leb();
-  const parts = [encodeLeb(count)];
-  for (let i = 0; i < count; i++) {
-    const module = r.text();
-    const field = r.text();
-    const descStart = r.at;
-    const kind = r.byte();
-    if (kind === 0x00) r.leb(); // function: type index
-    else if (kind === 0x01) (r.byte(), limits()); // table: reference type, limits
-    else if (kind === 0x02) limits(); // memory
-    else if (kind === 0x03) r.at += 2; // global: value type, mutability
-    else if (kind === 0x04) (r.byte(), r.leb()); // tag: attribute, type index
-    else throw new Error(`short-names: unknown import kind ${kind}`);
-    parts.push(encodeText(module), encodeText(rename(module, field)), bytes.subarray(descStart, r.at));
-  }
-  if (r.at !== section.end) throw new Error("short-names: the import section did not parse");
-  return withSection(bytes, section, Buffer.concat(parts));
+  const kind = r.byte();
+  if (kind === 0x00) r.leb(); // function: type index
+  else if (kind === 0x01) (r.byte(), limits()); // table: reference type, limits
+  else if (kind === 0x02) limits(); // memory
+  else if (kind === 0x03) r.at += 2; // global: value type, mutability
+  else if (kind === 0x04) (r.byte(), r.leb()); // tag: attribute, type index
+  else throw new Error(`short-names: unknown import kind ${kind}`);
 }
 
 function encodeLeb(value) {
