@@ -149,6 +149,9 @@ export interface TokenRefresherEvents {
   warning: WarningEvent;
 }
 
+/** Any event the refresher emits (what the framework adapters hand back as `lastEvent`). */
+export type TokenRefresherEvent = TokenRefresherEvents[keyof TokenRefresherEvents];
+
 export interface TokenRefresherStatus {
   running: boolean;
   refreshing: boolean;

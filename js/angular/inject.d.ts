@@ -3,7 +3,7 @@ import type { Signal } from "@angular/core";
 import type {
   EmbedLike,
   TokenRefresher,
-  TokenRefresherEvents,
+  TokenRefresherEvent,
   TokenRefresherOptions,
   TokenRefresherStatus,
 } from "../powerbi_token_refresh.js";
@@ -11,8 +11,8 @@ import type {
 /** The refresher's options, less where the embed comes from: the first argument. */
 export type InjectTokenRefresherOptions = Omit<TokenRefresherOptions, "embed" | "container" | "powerbi">;
 
-/** Any event the refresher emits. */
-export type TokenRefresherEvent = TokenRefresherEvents[keyof TokenRefresherEvents];
+/** Any event the refresher emits; declared by the main entry, named here too for this entry's users. */
+export type { TokenRefresherEvent };
 
 /** The embed to keep fresh, or nothing yet: a signal, or a function that reads signals. */
 export type EmbedSource = () => EmbedLike | EmbedLike[] | null | undefined;

@@ -3,7 +3,7 @@ import type { MaybeRefOrGetter, ShallowRef } from "vue";
 import type {
   EmbedLike,
   TokenRefresher,
-  TokenRefresherEvents,
+  TokenRefresherEvent,
   TokenRefresherOptions,
   TokenRefresherStatus,
 } from "../powerbi_token_refresh.js";
@@ -11,8 +11,8 @@ import type {
 /** The refresher's options, less where the embed comes from: the composable's first argument. */
 export type UseTokenRefresherOptions = Omit<TokenRefresherOptions, "embed" | "container" | "powerbi">;
 
-/** Any event the refresher emits. */
-export type TokenRefresherEvent = TokenRefresherEvents[keyof TokenRefresherEvents];
+/** Any event the refresher emits; declared by the main entry, named here too for this entry's users. */
+export type { TokenRefresherEvent };
 
 /** What the composable hands back: read-only refs for the UI, and refreshNow(). */
 export interface TokenRefresherRefs {

@@ -5,6 +5,7 @@ import {
   type RefreshErrorEvent,
   type RefreshedEvent,
   type TokenAnswer,
+  type TokenRefresherEvent,
   type TokenRefresherStatus,
 } from "powerbi-token-refresh";
 
@@ -28,6 +29,11 @@ const onError = (e: RefreshErrorEvent) => console.warn(e.code, e.message, e.retr
 refresher.on("error", onError);
 refresher.off("error", onError);
 refresher.on("expired", (e) => console.warn(`expired ${e.expiredForMs} ms ago`));
+// Any event, narrowed by its type (the adapters' `lastEvent`).
+const describe = (e: TokenRefresherEvent): string => (e.type === "error" || e.type === "warning" ? e.code : e.type);
+refresher.on("warning", (e) => console.info(describe(e), e.skewMs));
+// @ts-expect-error: not every event has a code (refreshed and expired have none)
+refresher.on("refreshed", (e: TokenRefresherEvent) => e.code);
 refresher.start();
 const ok: Promise<boolean> = refresher.refreshNow();
 const status: TokenRefresherStatus = refresher.status;
