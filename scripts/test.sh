@@ -89,8 +89,9 @@ node --test tests/react-app.test.mjs
 # --- end of the React block ----------------------------------------------------------------------
 # --- Next.js 16 App Router (issue 19) -------------------------------------------------------------
 # Built once per bundler (Turbopack, webpack) under target/next-app/, reused by the WebKit run;
-# server rendering checked on `next start`, the stand-in's token kept fresh in the browser.
-say "Next.js 16 app: App Router, powerbi-client-react client-only, Turbopack and webpack (headless Chromium)"
+# server rendering checked on `next start`, the stand-in's token kept fresh in the browser; then
+# the same pages under `next dev` (Strict Mode), Chromium only.
+say "Next.js 16 app: App Router, powerbi-client-react client-only, Turbopack and webpack, next start and next dev (headless Chromium)"
 node --test tests/next-app.test.mjs
 # --- end of the Next.js block --------------------------------------------------------------------
 # --- the Angular adapter in an Angular 21 CLI app (issue 19) ------------------------------------

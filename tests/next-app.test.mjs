@@ -8,8 +8,9 @@
 // the page is rendered on the server at the request (200, the hook's idle status in the HTML, the
 // server build of the package in the server's output, nothing on the server's log), then in the
 // browser the stand-in of the Power BI service (tests/standin) receives each new token before the
-// old one expires, one provider call per token. Chromium, or WebKit with TEST_BROWSER=webkit under
-// scripts/webkit/with-driver.mjs (see tests/support/tabs.mjs).
+// old one expires, one provider call per token. Then `next dev` with each bundler (Chromium only):
+// the same checks, but for React's Strict Mode mounting PowerBIEmbed twice. Chromium, or WebKit
+// with TEST_BROWSER=webkit under scripts/webkit/with-driver.mjs (see tests/support/tabs.mjs).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -85,11 +86,14 @@ async function build(bundler) {
   return { distDir, took };
 }
 
-/** `next start` on the build in `distDir`, on 127.0.0.1 and a free port; its output kept in `log`. */
-async function start(distDir) {
+/**
+ * `next start` on the build in `distDir` (or, with `["dev", ...flags]`, `next dev` building into
+ * it) on 127.0.0.1 and a free port; its output kept in `log`.
+ */
+async function start(distDir, [command, ...flags] = ["start"]) {
   const port = await freePort();
   const env = { ...ENV, NEXT_DIST_DIR: distDir, ...(NEEDS_PROBLEM_COLLECTOR && { PBI_HEAD_HTML: PROBLEM_COLLECTOR }) };
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(process.execPath, [NEXT_BIN, command, ...flags, "-H", "127.0.0.1", "-p", String(port)], {
     cwd: dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -99,9 +103,9 @@ async function start(distDir) {
   child.stderr.on("data", (d) => (server.log += d));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${server.log}`);
+    if (child.exitCode !== null) throw new Error(`next ${command} exited (${child.exitCode}):\n${server.log}`);
     if (/Ready in/.test(server.log)) return server;
-    if (Date.now() > deadline) throw new Error(`next start did not get ready:\n${server.log}`);
+    if (Date.now() > deadline) throw new Error(`next ${command} did not get ready:\n${server.log}`);
     await sleep(50);
   }
 }
@@ -125,8 +129,12 @@ after(async () => {
   stopStandin(standin);
 });
 
-/** One page: rendered on the server, then kept fresh in the browser. Returns the margins left. */
-async function scenario(server, { path, entry }) {
+/**
+ * One page: rendered on the server, then kept fresh in the browser. Returns the margins left.
+ * `strict`: React's Strict Mode (next dev) mounts PowerBIEmbed twice, so the hook is handed a
+ * second embed and must follow it.
+ */
+async function scenario(server, { path, entry }, { strict = false } = {}) {
   const query = `?standin=${encodeURIComponent(`https://fake.powerbi.com:${standin.port}`)}&lifetime=${LIFETIME_MS}&margin=${MARGIN_MS}`;
   const url = `${server.url}${path}${query}`;
 
@@ -146,7 +154,7 @@ async function scenario(server, { path, entry }) {
     await page.waitFor(`${CALLS} provider calls`, (n) => window.app.record.providerCalls.length >= n, CALLS * LIFETIME_MS + 20_000, CALLS);
     const seen = await record(page);
     assert.equal(await page.evaluate(() => window.app.startedCount()), 1, "exactly one refresher runs");
-    assert.equal(seen.embeds, 1, "powerbi-client-react embedded once");
+    assert.equal(seen.embeds, strict ? 2 : 1, "powerbi-client-react's embeds (twice under Strict Mode)");
     assert.match(await page.evaluate(() => document.getElementById("status").textContent), /^refresher running · refreshed: /);
 
     const log = await standinLog(page);
@@ -211,5 +219,28 @@ for (const bundler of Object.keys(BUNDLERS)) {
     // Next prints server errors (a failed render, an unhandled rejection) on its own output.
     assert.doesNotMatch(server.log, /⨯|error|unhandled|self is not defined|window is not defined/i, `the server logged:\n${server.log}`);
     t.diagnostic(`${bundler}: served and checked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+}
+
+// What people run first: `next dev`, with either bundler (Turbopack is Next 16's default), React's
+// Strict Mode (its effects mount, clean up and mount again), the dev overlay and hot reloading in
+// the page; pages compiled on their first request. Chromium only: WebKit meets the same bundlers'
+// output in the builds above, and dev compiles would add minutes to its run.
+for (const bundler of Object.keys(BUNDLERS)) {
+  test(`${ENGINE}: Next.js 16 App Router, next dev, ${bundler}: renders on the server, keeps the stand-in's token fresh (main and web entries)`, { timeout: 300_000, skip: ENGINE !== "chromium" && "next dev is checked in Chromium" }, async (t) => {
+    const distDir = `.next-dev-${bundler}`;
+    rmSync(join(dir, distDir), { recursive: true, force: true });
+    const server = await start(distDir, ["dev", ...BUNDLERS[bundler]]);
+    const started = Date.now();
+    try {
+      for (const page of PAGES) {
+        const margins = await scenario(server, page, { strict: true });
+        t.diagnostic(`${browser.name}, ${page.path} (${page.entry} entry): new token arrived ${Math.min(...margins)}–${Math.max(...margins)} ms before the old expired`);
+      }
+    } finally {
+      await stop(server);
+    }
+    assert.doesNotMatch(server.log, /⨯|error|unhandled|self is not defined|window is not defined/i, `next dev logged:\n${server.log}`);
+    t.diagnostic(`next dev (${bundler}): compiled, served and checked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 }
