@@ -198,6 +198,25 @@ function serverOutputHas(distDir, text) {
   return walk(join(dir, distDir, "server"));
 }
 
+/**
+ * Every page of PAGES on `server` (the scenario, with `options`), then the server stopped and its
+ * log checked; says how long it took.
+ */
+async function checkPages(t, server, options) {
+  const started = Date.now();
+  try {
+    for (const page of PAGES) {
+      const margins = await scenario(server, page, options);
+      t.diagnostic(`${browser.name}, ${page.path} (${page.entry} entry): new token arrived ${Math.min(...margins)}–${Math.max(...margins)} ms before the old expired`);
+    }
+  } finally {
+    await stop(server);
+  }
+  // Next prints server errors (a failed render, an unhandled rejection) on its own output.
+  assert.doesNotMatch(server.log, /⨯|error|unhandled|self is not defined|window is not defined/i, `the server logged:\n${server.log}`);
+  return `${((Date.now() - started) / 1000).toFixed(1)} s`;
+}
+
 for (const bundler of Object.keys(BUNDLERS)) {
   test(`${ENGINE}: Next.js 16 App Router, ${bundler}: builds, renders on the server, keeps the stand-in's token fresh (main and web entries)`, { timeout: 300_000 }, async (t) => {
     const { distDir, took } = await build(bundler);
@@ -206,19 +225,8 @@ for (const bundler of Object.keys(BUNDLERS)) {
     // TokenRefresher's message is in the server's output, so no .wasm was loaded there.
     assert.ok(serverOutputHas(distDir, "runs in the browser only"), "the server output holds the package's server build");
 
-    const server = await start(distDir);
-    const started = Date.now();
-    try {
-      for (const page of PAGES) {
-        const margins = await scenario(server, page);
-        t.diagnostic(`${browser.name}, ${page.path} (${page.entry} entry): new token arrived ${Math.min(...margins)}–${Math.max(...margins)} ms before the old expired`);
-      }
-    } finally {
-      await stop(server);
-    }
-    // Next prints server errors (a failed render, an unhandled rejection) on its own output.
-    assert.doesNotMatch(server.log, /⨯|error|unhandled|self is not defined|window is not defined/i, `the server logged:\n${server.log}`);
-    t.diagnostic(`${bundler}: served and checked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const served = await checkPages(t, await start(distDir));
+    t.diagnostic(`${bundler}: served and checked in ${served}`);
   });
 }
 
@@ -230,17 +238,7 @@ for (const bundler of Object.keys(BUNDLERS)) {
   test(`${ENGINE}: Next.js 16 App Router, next dev, ${bundler}: renders on the server, keeps the stand-in's token fresh (main and web entries)`, { timeout: 300_000, skip: ENGINE !== "chromium" && "next dev is checked in Chromium" }, async (t) => {
     const distDir = `.next-dev-${bundler}`;
     rmSync(join(dir, distDir), { recursive: true, force: true });
-    const server = await start(distDir, ["dev", ...BUNDLERS[bundler]]);
-    const started = Date.now();
-    try {
-      for (const page of PAGES) {
-        const margins = await scenario(server, page, { strict: true });
-        t.diagnostic(`${browser.name}, ${page.path} (${page.entry} entry): new token arrived ${Math.min(...margins)}–${Math.max(...margins)} ms before the old expired`);
-      }
-    } finally {
-      await stop(server);
-    }
-    assert.doesNotMatch(server.log, /⨯|error|unhandled|self is not defined|window is not defined/i, `next dev logged:\n${server.log}`);
-    t.diagnostic(`next dev (${bundler}): compiled, served and checked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const served = await checkPages(t, await start(distDir, ["dev", ...BUNDLERS[bundler]]), { strict: true });
+    t.diagnostic(`next dev (${bundler}): compiled, served and checked in ${served}`);
   });
 }
